@@ -1,0 +1,608 @@
+"""Shared machinery of the gradient-descent estimators: parameters,
+validation and the epoch driver."""
+
+import time
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, is_classifier
+from sklearn.linear_model._base import SparseCoefMixin
+from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.extmath import safe_sparse_dot
+
+from skgd import _losses
+from skgd._codes import LEARNING_RATE_CODES, LOSS_CODES, PENALTY_CODES
+from skgd.solvers import SGD, Solver, get_solver
+
+MAX_INT = np.iinfo(np.int32).max
+
+#: The epoch objective may not exceed this multiple of the objective at the
+#: initial coefficients (or at zero, whichever is larger) before the fit is
+#: declared divergent.
+DIVERGENCE_FACTOR = 1e4
+
+SOLVER_NAMES = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
+
+_FIXES = (
+    "Scaling input data with StandardScaler or MinMaxScaler might help; so "
+    "may a smaller eta0, clip_norm (e.g. clip_norm=1.0) or an adaptive solver "
+    "(e.g. solver='adam')."
+)
+
+
+def _penalty_value(penalty_code, alpha, l1_ratio, w):
+    if penalty_code == 0:
+        return 0.0
+    if penalty_code == PENALTY_CODES["l2"]:
+        l1_ratio = 0.0
+    elif penalty_code == PENALTY_CODES["l1"]:
+        l1_ratio = 1.0
+    w = np.asarray(w, dtype=np.float64)
+    return alpha * ((1 - l1_ratio) * 0.5 * np.dot(w, w) + l1_ratio * np.abs(w).sum())
+
+
+class BaseGD(SparseCoefMixin, BaseEstimator):
+    """Base class of the gradient-descent linear models.
+
+    Holds scikit-learn's SGD parameters and skgd's solver axes, validates
+    them, and drives the epochs: shuffling, the compiled epoch kernels,
+    stopping, the adaptive schedule, averaging, divergence detection and
+    the record of the objective.
+    """
+
+    _parameter_constraints: dict = {
+        "fit_intercept": ["boolean"],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left"), None],
+        "shuffle": ["boolean"],
+        "verbose": ["verbose"],
+        "random_state": ["random_state"],
+        "warm_start": ["boolean"],
+        "average": [Interval(Integral, 0, None, closed="neither"), "boolean"],
+        "eta0": [Interval(Real, 0, None, closed="neither")],
+        "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both"), None],
+        "power_t": [Interval(Real, None, None, closed="neither")],
+        "learning_rate": [
+            StrOptions({"constant", "optimal", "invscaling", "adaptive", "pa1", "pa2"}),
+        ],
+        "epsilon": [Interval(Real, 0, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "solver": [StrOptions(set(SOLVER_NAMES)), HasMethods(["init_state", "update"])],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"full"})],
+        "clip_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "clip_value": [Interval(Real, 0, None, closed="neither"), None],
+    }
+
+    # ------------------------------------------------------------------
+    # validation of parameter combinations
+    # ------------------------------------------------------------------
+    def _more_validate_params(self, for_partial_fit=False):
+        if self.early_stopping and for_partial_fit:
+            raise ValueError("early_stopping should be False with partial_fit")
+        if self.learning_rate == "optimal" and self.alpha == 0:
+            raise ValueError(
+                "alpha must be > 0 since "
+                "learning_rate is 'optimal'. alpha is used "
+                "to compute the optimal learning rate."
+            )
+        if self.learning_rate in ("pa1", "pa2"):
+            if is_classifier(self):
+                if self.loss != "hinge":
+                    raise ValueError(
+                        f"Learning rate '{self.learning_rate}' only works with loss "
+                        "'hinge'."
+                    )
+            elif self.loss != "epsilon_insensitive":
+                raise ValueError(
+                    f"Learning rate '{self.learning_rate}' only works with loss "
+                    "'epsilon_insensitive'."
+                )
+            if not self._uses_exact_sgd_path():
+                raise ValueError(
+                    f"Learning rate '{self.learning_rate}' is a per-sample plain SGD "
+                    "step rule: it requires solver='sgd', batch_size=1 and no "
+                    f"clipping; got solver={self.solver!r}, "
+                    f"batch_size={self.batch_size!r}, clip_norm={self.clip_norm!r}, "
+                    f"clip_value={self.clip_value!r}."
+                )
+        if self.penalty == "elasticnet" and self.l1_ratio is None:
+            raise ValueError("l1_ratio must be set when penalty is 'elasticnet'")
+
+    def _uses_exact_sgd_path(self):
+        """Whether the fit runs scikit-learn's per-sample SGD algorithm."""
+        solver = self.solver
+        plain = solver == "sgd" if isinstance(solver, str) else type(solver) is SGD
+        return (
+            plain
+            and self.batch_size == 1
+            and self.clip_norm is None
+            and self.clip_value is None
+        )
+
+    def _get_l1_ratio(self):
+        return 0.0 if self.l1_ratio is None else self.l1_ratio
+
+    def _penalty_code(self):
+        return PENALTY_CODES[str(self.penalty).lower()]
+
+    def _optimal_init(self, loss_code):
+        """scikit-learn's t0 of the 'optimal' schedule."""
+        if self.learning_rate != "optimal":
+            return 0.0
+        from skgd import _kernels
+
+        typw = np.sqrt(1.0 / np.sqrt(self.alpha))
+        dloss = _kernels.loss_derivative(loss_code, 1.0, -typw, float(self.epsilon))
+        initial_eta0 = typw / max(1.0, dloss)
+        return 1.0 / (initial_eta0 * self.alpha)
+
+    # ------------------------------------------------------------------
+    # the fit
+    # ------------------------------------------------------------------
+    def _make_validation_split(self, y, sample_mask):
+        n_samples = y.shape[0]
+        validation_mask = np.zeros(n_samples, dtype=np.bool_)
+        if not self.early_stopping:
+            return validation_mask
+        splitter = StratifiedShuffleSplit if is_classifier(self) else ShuffleSplit
+        cv = splitter(test_size=self.validation_fraction, random_state=self.random_state)
+        idx_train, idx_val = next(cv.split(np.zeros(shape=(y.shape[0], 1)), y))
+        if not np.any(sample_mask[idx_val]):
+            raise ValueError(
+                "The sample weights for validation set are all zero, consider using a"
+                " different random state."
+            )
+        if idx_train.shape[0] == 0 or idx_val.shape[0] == 0:
+            raise ValueError(
+                "Splitting %d samples into a train set and a validation set "
+                "with validation_fraction=%r led to an empty set (%d and %d "
+                "samples). Please either change validation_fraction, increase "
+                "number of samples, or disable early_stopping."
+                % (
+                    n_samples,
+                    self.validation_fraction,
+                    idx_train.shape[0],
+                    idx_val.shape[0],
+                )
+            )
+        validation_mask[idx_val] = True
+        return validation_mask
+
+    def _validation_score(self, X_val, y_val, sw_val, coef, intercept):
+        """Score of the raw coefficient array on the validation split, as
+        scikit-learn's ``_ValidationScoreCallback`` computes it."""
+        from sklearn.metrics import r2_score
+
+        pred = safe_sparse_dot(X_val, coef.reshape(1, -1).T, dense_output=True)
+        pred = (pred + np.atleast_1d(intercept)).ravel()
+        return r2_score(y_val, pred, sample_weight=sw_val)
+
+    def _reference_objective(self, X, y, sw_obj, train, coef, intercept):
+        """max(objective at the initial coefficients, objective at zero), with
+        the per-row weights ``sw_obj`` of the epoch objective: the scale the
+        divergence guard compares against."""
+        loss = self.loss
+        eps = float(self.epsilon)
+        y_t = np.asarray(y[train], dtype=np.float64)
+        sw = np.asarray(sw_obj[train], dtype=np.float64)
+        n = max(y_t.shape[0], 1)
+        at_zero = np.sum(sw * _losses.loss_value(loss, y_t, np.zeros_like(y_t), eps))
+        at_zero /= n
+        if not np.any(coef) and intercept == 0.0:
+            return at_zero
+        p = safe_sparse_dot(X[train], coef.astype(np.float64), dense_output=True)
+        p = np.asarray(p).ravel() + intercept
+        at_init = np.sum(sw * _losses.loss_value(loss, y_t, p, eps)) / n
+        at_init += _penalty_value(
+            self._penalty_code(), self.alpha, self._get_l1_ratio(), coef
+        )
+        return max(at_zero, at_init)
+
+    def _run_epochs(
+        self,
+        X,
+        y,
+        sample_weight,
+        max_iter,
+        *,
+        coef,
+        intercept,
+        average_coef,
+        average_intercept,
+        validation_mask,
+        seed,
+        weight_pos=1.0,
+        weight_neg=1.0,
+        reset_state,
+    ):
+        """Run up to ``max_iter`` epochs on (X, y) from the given state.
+
+        ``coef`` (and ``average_coef``) are updated in place.  Returns
+        (intercept, average_intercept, n_iter).
+        """
+        from skgd import _kernels
+
+        sparse = sp.issparse(X)
+        n_samples, n_features = X.shape
+        dtype = coef.dtype
+        if sparse:
+            data = X.data
+            indices = X.indices.astype(np.int32, copy=False)
+            indptr = X.indptr.astype(np.int32, copy=False)
+            feat = np.zeros(0, dtype=np.int32)
+            intercept_decay = 0.01
+        else:
+            data = X.reshape(-1)
+            indices = np.zeros(0, dtype=np.int32)
+            indptr = np.zeros(1, dtype=np.int32)
+            feat = np.arange(n_features, dtype=np.int32)
+            intercept_decay = 1.0
+        vmask = validation_mask.view(np.uint8)
+        train = ~validation_mask
+        train_count = int(train.sum())
+        order = np.arange(n_samples, dtype=np.int32)
+
+        loss_code = LOSS_CODES[self.loss]
+        penalty_code = self._penalty_code()
+        lr_code = LEARNING_RATE_CODES[self.learning_rate]
+        alpha = float(self.alpha)
+        l1_ratio = float(self._get_l1_ratio())
+        eps = float(self.epsilon)
+        eta0 = float(self.eta0)
+        power_t = float(self.power_t)
+        optimal_init = self._optimal_init(loss_code)
+        average = int(self.average)
+        tol = self.tol if self.tol is not None else -np.inf
+        exact = self._uses_exact_sgd_path()
+
+        solver = get_solver(self.solver)
+        state = self._solver_state(solver, n_features + 1, dtype, reset_state)
+        use_l1 = penalty_code in (1, 3)
+
+        # full batch: weights rescaled to mean one over the training rows, so
+        # the step is the exact gradient of sum(s * loss) / sum(s) + penalty
+        wfac = 1.0
+        if self.batch_size == "full" and not exact:
+            total = float(np.sum(sample_weight[train], dtype=np.float64))
+            wfac = train_count / total
+            sample_weight = (sample_weight * wfac).astype(dtype, copy=False)
+        batch_size = train_count if self.batch_size == "full" else self.batch_size
+
+        # scikit-learn's per-sample objective is the unweighted mean loss
+        sw_obj = np.ones_like(sample_weight) if exact else sample_weight
+        reference = self._reference_objective(
+            X, y, sw_obj, train, coef, intercept
+        )
+        if self.early_stopping:
+            X_val = X[validation_mask]
+            y_val = y[validation_mask]
+            sw_val = sample_weight[validation_mask] / wfac
+
+        if exact:
+            q = np.zeros(n_features if use_l1 else 0, dtype=dtype)
+            aw = average_coef if average else np.zeros(0, dtype=dtype)
+            st = np.zeros(_kernels.ST_SIZE, dtype=np.float64)
+            st[_kernels.ST_WSCALE] = 1.0
+            st[_kernels.ST_SQNORM] = float(np.dot(coef, coef))
+            st[_kernels.ST_L1NORM] = float(np.abs(coef).sum())
+            st[_kernels.ST_AVG_A] = 0.0
+            st[_kernels.ST_AVG_B] = 1.0
+            st[_kernels.ST_INTERCEPT] = intercept
+            st[_kernels.ST_AVG_INTERCEPT] = average_intercept
+            st[_kernels.ST_T] = self.t_
+            wscale_threshold = 1e-6 if dtype == np.float32 else 1e-9
+        else:
+            u, q = self._l1_state(n_features, dtype, use_l1, reset_state)
+            aw = average_coef if average else np.zeros(0, dtype=dtype)
+            st = np.zeros(_kernels.MB_SIZE, dtype=np.float64)
+            st[_kernels.MB_INTERCEPT] = intercept
+            st[_kernels.MB_AVG_INTERCEPT] = average_intercept
+            st[_kernels.MB_U] = u
+            st[_kernels.MB_STEP] = state.step[0]
+            st[_kernels.MB_AVG_COUNT] = self._average_count(reset_state)
+            compiled = solver._code is not None
+            if compiled:
+                code, hp = solver._kernel_params()
+                s1, s2 = self._state_vectors(state, dtype, n_features + 1)
+                lazy = solver._resolve_lazy(sparse)
+            gbuf = np.zeros(n_features, dtype=np.float64)
+            asum = np.zeros(n_features, dtype=np.float64)
+            last = np.zeros(n_features, dtype=np.int64)
+            touched = np.zeros(n_features, dtype=np.int64)
+            mark = np.zeros(n_features, dtype=np.uint8)
+
+        eta = eta0
+        best_objective = np.inf
+        best_score = -np.inf
+        no_improvement_count = 0
+        count = 0
+        t_start = time.time()
+        epoch = 0
+        for epoch in range(max_iter):
+            if self.verbose > 0:
+                print("-- Epoch %d" % (epoch + 1))
+            do_shuffle = bool(self.shuffle) and self.batch_size != "full"
+            if exact:
+                sumloss, objective_sum, n_used = _kernels.sgd_epoch(
+                    data, indices, indptr, not sparse, feat, y, sample_weight, order,
+                    vmask, coef, aw, q, st,
+                    loss_code, eps, penalty_code, alpha, l1_ratio,
+                    lr_code, eta, eta0, power_t, optimal_init,
+                    bool(self.fit_intercept), intercept_decay, average,
+                    weight_pos, weight_neg, wscale_threshold, do_shuffle, seed,
+                )  # fmt: skip
+                intercept = st[_kernels.ST_INTERCEPT]
+                norm = float(np.sqrt(np.asarray(st[_kernels.ST_SQNORM], dtype=dtype)))
+            elif compiled:
+                sumloss, objective_sum, _, n_up = _kernels.minibatch_epoch(
+                    data, indices, indptr, not sparse, feat, y, sample_weight, order,
+                    vmask, coef, s1, s2, aw, q, st, gbuf, asum, last, touched, mark,
+                    loss_code, eps, penalty_code, alpha, l1_ratio,
+                    lr_code, eta, eta0, power_t, optimal_init,
+                    code, hp, lazy, batch_size,
+                    float(self.clip_norm or 0.0), float(self.clip_value or 0.0),
+                    bool(self.fit_intercept), intercept_decay, average,
+                    weight_pos, weight_neg, do_shuffle, seed,
+                )  # fmt: skip
+                n_used = train_count
+                intercept = st[_kernels.MB_INTERCEPT]
+                state.step[0] = st[_kernels.MB_STEP]
+                norm = float(np.linalg.norm(coef))
+            else:
+                sumloss, objective_sum, state = self._python_epoch(
+                    X, y, sample_weight, order, validation_mask, coef, aw, q, st,
+                    solver, state, batch_size, eta, optimal_init, intercept_decay,
+                    weight_pos, weight_neg, do_shuffle, seed, sparse,
+                )  # fmt: skip
+                n_used = train_count
+                intercept = st[_kernels.MB_INTERCEPT]
+                norm = float(np.linalg.norm(coef))
+            count += n_used
+            objective = objective_sum / train_count
+            self.loss_curve_.append(objective)
+
+            if not np.isfinite(intercept) or not np.all(np.isfinite(coef)):
+                self._raise_overflow(epoch)
+            if reference > 0 and not objective <= DIVERGENCE_FACTOR * reference:
+                raise ValueError(
+                    "The objective diverged at epoch #%d: %.3g is more than %g "
+                    "times its value at the start (%.3g). %s"
+                    % (epoch + 1, objective, DIVERGENCE_FACTOR, reference, _FIXES)
+                )
+
+            if self.early_stopping:
+                score = self._validation_score(X_val, y_val, sw_val, coef, intercept)
+                self.validation_scores_.append(score)
+                if self.verbose > 0:
+                    self._print_epoch(
+                        norm, coef, intercept, count, sumloss, objective_sum,
+                        train_count, t_start, score,
+                    )  # fmt: skip
+                if tol > -np.inf and score < best_score + tol:
+                    no_improvement_count += 1
+                else:
+                    no_improvement_count = 0
+                if score > best_score:
+                    best_score = score
+            else:
+                if self.verbose > 0:
+                    self._print_epoch(
+                        norm, coef, intercept, count, sumloss, objective_sum,
+                        train_count, t_start,
+                    )  # fmt: skip
+                if tol > -np.inf and objective > best_objective - tol:
+                    no_improvement_count += 1
+                else:
+                    no_improvement_count = 0
+                if objective < best_objective:
+                    best_objective = objective
+
+            if no_improvement_count >= self.n_iter_no_change:
+                if self.learning_rate == "adaptive" and eta > 1e-6:
+                    eta = eta / 5
+                    no_improvement_count = 0
+                else:
+                    if self.verbose:
+                        print(
+                            "Convergence after %d epochs took %.2f seconds"
+                            % (epoch + 1, time.time() - t_start)
+                        )
+                    break
+
+        if exact:
+            _kernels.reset_wscale(coef, aw, st, bool(average))
+            state.step[0] += count
+            return intercept, st[_kernels.ST_AVG_INTERCEPT], epoch + 1
+        self._l1_u_ = st[_kernels.MB_U]
+        self._l1_q_ = q
+        self._average_count_ = st[_kernels.MB_AVG_COUNT]
+        if compiled:
+            self._store_state_vectors(state, s1, s2)
+        self.solver_state_ = state
+        return intercept, st[_kernels.MB_AVG_INTERCEPT], epoch + 1
+
+    # ------------------------------------------------------------------
+    # state kept between partial_fit calls
+    # ------------------------------------------------------------------
+    def _solver_state(self, solver, n_coef, dtype, reset):
+        fresh = solver.init_state(n_coef, dtype)
+        old = getattr(self, "solver_state_", None)
+        if reset or old is None:
+            self.solver_state_ = fresh
+            return fresh
+        compatible = type(old) is type(fresh) and all(
+            np.shape(a) == np.shape(b) for a, b in zip(old, fresh)
+        )
+        if not compatible:
+            warnings.warn(
+                f"The solver changed since the previous call to partial_fit (its "
+                f"state was {type(old).__name__}, {type(solver).__name__} needs "
+                f"{type(fresh).__name__}): the solver state (moments, step "
+                "count) restarts from zero.",
+                UserWarning,
+            )
+            self.solver_state_ = fresh
+            return fresh
+        return old
+
+    def _state_vectors(self, state, dtype, n_coef):
+        """The solver state as the kernel's two vectors."""
+        arrays = [np.asarray(a) for a in state[1:]]
+        empty = np.zeros(0, dtype=dtype)
+        s1 = arrays[0] if len(arrays) > 0 else empty
+        s2 = arrays[1] if len(arrays) > 1 else empty
+        s1 = np.ascontiguousarray(s1, dtype=dtype)
+        s2 = np.ascontiguousarray(s2, dtype=dtype)
+        return s1, s2
+
+    def _store_state_vectors(self, state, s1, s2):
+        for arr, vec in zip(state[1:], (s1, s2)):
+            if arr is not vec:
+                arr[...] = vec
+
+    def _l1_state(self, n_features, dtype, use_l1, reset):
+        q = getattr(self, "_l1_q_", None)
+        if reset or q is None or q.shape[0] != (n_features if use_l1 else 0):
+            return 0.0, np.zeros(n_features if use_l1 else 0, dtype=dtype)
+        return self._l1_u_, q
+
+    def _average_count(self, reset):
+        if reset:
+            return 0.0
+        return getattr(self, "_average_count_", 0.0)
+
+    # ------------------------------------------------------------------
+    # user-defined solvers: one batch at a time in numpy
+    # ------------------------------------------------------------------
+    def _python_epoch(
+        self, X, y, sample_weight, order, validation_mask, coef, aw, q, st,
+        solver, state, batch_size, eta, optimal_init, intercept_decay,
+        weight_pos, weight_neg, do_shuffle, seed, sparse,
+    ):  # fmt: skip
+        """One epoch with a user-defined solver; the same update as the
+        compiled ``minibatch_epoch`` with every coordinate updated."""
+        from skgd import _kernels
+
+        if do_shuffle:
+            _kernels.shuffle_order(order, seed)
+        rows = order[~validation_mask[order]]
+        penalty_code = self._penalty_code()
+        alpha = float(self.alpha)
+        l1_ratio = {1: 1.0, 2: 0.0}.get(penalty_code, float(self._get_l1_ratio()))
+        lam = alpha * (1.0 - l1_ratio) if penalty_code in (2, 3) else 0.0
+        use_l1 = penalty_code in (1, 3)
+        eps = float(self.epsilon)
+        eta0 = float(self.eta0)
+        lr_code = LEARNING_RATE_CODES[self.learning_rate]
+        clip_norm = self.clip_norm
+        clip_value = self.clip_value
+        fit_intercept = bool(self.fit_intercept)
+        average = int(self.average)
+        intercept = st[_kernels.MB_INTERCEPT]
+        avg_intercept = st[_kernels.MB_AVG_INTERCEPT]
+        u = st[_kernels.MB_U]
+        avg_count = st[_kernels.MB_AVG_COUNT]
+        sumloss = 0.0
+        objective_sum = 0.0
+        w = coef.astype(np.float64)
+        for start in range(0, rows.shape[0], batch_size):
+            batch = rows[start : start + batch_size]
+            m = batch.shape[0]
+            Xb = X[batch]
+            yb = np.asarray(y[batch], dtype=np.float64)
+            cw = np.where(yb > 0.0, weight_pos, weight_neg)
+            sb = np.asarray(sample_weight[batch], dtype=np.float64) * cw
+            p = np.asarray(safe_sparse_dot(Xb, w, dense_output=True)).ravel()
+            p += intercept
+            losses = sb * _losses.loss_value(self.loss, yb, p, eps)
+            sumloss += losses.sum()
+            pen = _penalty_value(penalty_code, alpha, self._get_l1_ratio(), w)
+            objective_sum += losses.sum() + pen * m
+            dl = np.clip(_losses.loss_derivative(self.loss, yb, p, eps), -1e12, 1e12)
+            dl *= sb
+            grad = np.empty(w.shape[0] + 1)
+            grad[:-1] = np.asarray(safe_sparse_dot(dl, Xb)).ravel() / m + lam * w
+            grad[-1] = dl.sum() / m if fit_intercept else 0.0
+            if clip_value is not None:
+                np.clip(grad, -clip_value, clip_value, out=grad)
+            if clip_norm is not None:
+                gnorm = np.linalg.norm(grad)
+                if gnorm > clip_norm:
+                    grad *= clip_norm / gnorm
+            t = float(state.step[0]) + 1.0
+            eta_t = _kernels.schedule_eta(
+                lr_code, eta, eta0, float(self.power_t), alpha, optimal_init, t,
+                True,
+            )  # fmt: skip
+            direction, state = solver.update(grad, state)
+            direction = np.asarray(direction, dtype=np.float64)
+            w -= eta_t * direction[:-1]
+            if fit_intercept:
+                intercept -= eta_t * direction[-1] * intercept_decay
+            if use_l1:
+                u += l1_ratio * eta_t * alpha
+                z = w.copy()
+                pos = z > 0
+                neg = z < 0
+                w[pos] = np.maximum(0.0, z[pos] - (u + q[pos]))
+                w[neg] = np.minimum(0.0, z[neg] + (u - q[neg]))
+                w = w.astype(coef.dtype).astype(np.float64)
+                q += (w - z).astype(q.dtype)
+            else:
+                w = w.astype(coef.dtype).astype(np.float64)
+            if average and t >= average:
+                avg_count += 1
+                aw += ((w - aw) / avg_count).astype(aw.dtype)
+                avg_intercept += (intercept - avg_intercept) / avg_count
+        coef[:] = w
+        st[_kernels.MB_INTERCEPT] = intercept
+        st[_kernels.MB_AVG_INTERCEPT] = avg_intercept
+        st[_kernels.MB_U] = u
+        st[_kernels.MB_AVG_COUNT] = avg_count
+        st[_kernels.MB_STEP] = state.step[0]
+        return sumloss, objective_sum, state
+
+    # ------------------------------------------------------------------
+    def _raise_overflow(self, epoch):
+        raise ValueError(
+            "Floating-point under-/overflow occurred at epoch #%d. Scaling input "
+            "data with StandardScaler or MinMaxScaler might help. A smaller eta0, "
+            "clip_norm (e.g. clip_norm=1.0) or an adaptive solver (e.g. "
+            "solver='adam') may also keep the updates finite." % (epoch + 1)
+        )
+
+    def _print_epoch(
+        self, norm, coef, intercept, count, sumloss, objective_sum, train_count,
+        t_start, score=None,
+    ):  # fmt: skip
+        line = "Norm: %.2f, NNZs: %d, Bias: %.6f, T: %d, Avg. loss: %f, Objective: %f" % (
+            norm,
+            np.count_nonzero(coef),
+            intercept,
+            count,
+            sumloss / train_count,
+            objective_sum / train_count,
+        )
+        if score is not None:
+            line += ", Validation score: %f" % score
+        print(line)
+        print("Total training time: %.2f seconds." % (time.time() - t_start))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+def _is_builtin(solver):
+    return isinstance(solver, str) or (
+        isinstance(solver, Solver) and solver._code is not None
+    )

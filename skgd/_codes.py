@@ -1,0 +1,41 @@
+"""Integer codes for names crossing into the compiled layer.
+
+The kernels in ``_kernels`` use the same numbers (``tests/test_kernels.py``
+checks that the two tables agree); this module stays free of numba so that
+``import skgd`` is cheap.
+"""
+
+# scikit-learn's own codes (``sklearn.linear_model._sgd_fast``).
+PENALTY_CODES = {"none": 0, "l1": 1, "l2": 2, "elasticnet": 3}
+LEARNING_RATE_CODES = {
+    "constant": 1,
+    "optimal": 2,
+    "invscaling": 3,
+    "adaptive": 4,
+    "pa1": 5,
+    "pa2": 6,
+}
+LOSS_CODES = {
+    "squared_error": 0,
+    "huber": 1,
+    "epsilon_insensitive": 2,
+    "squared_epsilon_insensitive": 3,
+    "hinge": 4,
+    "log_loss": 5,
+    "modified_huber": 6,
+    "squared_hinge": 7,
+    "perceptron": 8,
+}
+REGRESSION_LOSSES = (
+    "squared_error",
+    "huber",
+    "epsilon_insensitive",
+    "squared_epsilon_insensitive",
+)
+SOLVER_CODES = {
+    "sgd": 0,
+    "momentum": 1,
+    "adagrad": 2,
+    "rmsprop": 3,
+    "adam": 4,
+}

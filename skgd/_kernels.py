@@ -1,0 +1,682 @@
+"""Compiled inner loops.
+
+Everything a kernel calls lives in this module: numba's on-disk cache only
+notices edits to the file that defines the cached function.
+
+Rows are read the same way for dense and CSR input: ``data`` is the flat
+buffer (``X.ravel()`` for a C-contiguous dense ``X``, ``X.data`` for CSR),
+row ``i`` spans ``data[s:e]`` with ``s = i * n_features`` (dense) or
+``indptr[i]`` (CSR), and its column indices are ``arange(n_features)`` (dense)
+or ``indices[s:e]`` (CSR).  One compiled variant per dtype therefore serves
+both layouts, and the explicit signatures below accept read-only and
+memory-mapped buffers without compiling again.
+"""
+
+import math
+
+import numpy as np
+from numba import njit, types
+
+# Codes; ``skgd._codes`` holds the same tables for the Python side.
+SQUARED_ERROR = 0
+HUBER = 1
+EPSILON_INSENSITIVE = 2
+SQUARED_EPSILON_INSENSITIVE = 3
+HINGE = 4
+LOG_LOSS = 5
+MODIFIED_HUBER = 6
+SQUARED_HINGE = 7
+PERCEPTRON = 8
+
+NO_PENALTY = 0
+L1 = 1
+L2 = 2
+ELASTICNET = 3
+
+CONSTANT = 1
+OPTIMAL = 2
+INVSCALING = 3
+ADAPTIVE = 4
+PA1 = 5
+PA2 = 6
+
+SGD = 0
+MOMENTUM = 1
+ADAGRAD = 2
+RMSPROP = 3
+ADAM = 4
+
+MAX_DLOSS = 1e12
+
+# Layout of the float64 scalar-state vector of ``sgd_epoch``.
+ST_WSCALE = 0
+ST_SQNORM = 1
+ST_L1NORM = 2
+ST_AVG_A = 3
+ST_AVG_B = 4
+ST_U = 5
+ST_INTERCEPT = 6
+ST_AVG_INTERCEPT = 7
+ST_T = 8
+ST_SIZE = 9
+
+# Layout of the float64 scalar-state vector of ``minibatch_epoch``.
+MB_INTERCEPT = 0
+MB_AVG_INTERCEPT = 1
+MB_U = 2
+MB_STEP = 3
+MB_AVG_COUNT = 4
+MB_SIZE = 5
+
+
+# ---------------------------------------------------------------------------
+# Losses: value and derivative with respect to the prediction ``p``.
+# Definitions and argument order follow scikit-learn's ``_sgd_fast`` and
+# ``_loss`` modules exactly (the same-numbers promise depends on it).
+# ---------------------------------------------------------------------------
+@njit(cache=True, nogil=True)
+def _log1pexp(x):
+    if x <= -37.0:
+        return math.exp(x)
+    elif x <= -2.0:
+        return math.log1p(math.exp(x))
+    elif x <= 18.0:
+        return math.log(1.0 + math.exp(x))
+    elif x <= 33.3:
+        return x + math.exp(-x)
+    return x
+
+
+@njit(cache=True, nogil=True)
+def loss_value(code, y, p, eps):
+    if code == SQUARED_ERROR:
+        return 0.5 * (p - y) * (p - y)
+    elif code == HUBER:
+        r = abs(y - p)
+        if r <= eps:
+            return 0.5 * r**2
+        return eps * (r - 0.5 * eps)
+    elif code == EPSILON_INSENSITIVE:
+        r = abs(y - p) - eps
+        return r if r > 0 else 0.0
+    elif code == SQUARED_EPSILON_INSENSITIVE:
+        r = abs(y - p) - eps
+        return r * r if r > 0 else 0.0
+    elif code == HINGE or code == PERCEPTRON:
+        threshold = 1.0 if code == HINGE else 0.0
+        z = p * y
+        if z <= threshold:
+            return threshold - z
+        return 0.0
+    elif code == LOG_LOSS:
+        return _log1pexp(p) - y * p
+    elif code == MODIFIED_HUBER:
+        z = p * y
+        if z >= 1.0:
+            return 0.0
+        elif z >= -1.0:
+            return (1.0 - z) * (1.0 - z)
+        return -4.0 * z
+    else:  # SQUARED_HINGE
+        z = 1.0 - p * y
+        if z > 0:
+            return z * z
+        return 0.0
+
+
+@njit(cache=True, nogil=True)
+def loss_derivative(code, y, p, eps):
+    if code == SQUARED_ERROR:
+        return p - y
+    elif code == HUBER:
+        r = p - y
+        if abs(r) <= eps:
+            return r
+        return eps if r >= 0 else -eps
+    elif code == EPSILON_INSENSITIVE:
+        if y - p > eps:
+            return -1.0
+        elif p - y > eps:
+            return 1.0
+        return 0.0
+    elif code == SQUARED_EPSILON_INSENSITIVE:
+        z = y - p
+        if z > eps:
+            return -2.0 * (z - eps)
+        elif z < -eps:
+            return 2.0 * (-z - eps)
+        return 0.0
+    elif code == HINGE or code == PERCEPTRON:
+        threshold = 1.0 if code == HINGE else 0.0
+        if p * y <= threshold:
+            return -y
+        return 0.0
+    elif code == LOG_LOSS:
+        if p > -37.0:
+            e = math.exp(-p)
+            return ((1.0 - y) - y * e) / (1.0 + e)
+        return math.exp(p) - y
+    elif code == MODIFIED_HUBER:
+        z = p * y
+        if z >= 1.0:
+            return 0.0
+        elif z >= -1.0:
+            return 2.0 * (1.0 - z) * -y
+        return -4.0 * y
+    else:  # SQUARED_HINGE
+        z = 1.0 - p * y
+        if z > 0:
+            return -2.0 * y * z
+        return 0.0
+
+
+@njit(cache=True, nogil=True)
+def _rand_r(seed):
+    """scikit-learn's 32-bit xorshift ``our_rand_r``: (new seed, draw)."""
+    if seed == 0:
+        seed = 1
+    seed ^= (seed << 13) & 0xFFFFFFFF
+    seed ^= seed >> 17
+    seed ^= (seed << 5) & 0xFFFFFFFF
+    return seed, seed & 0x7FFFFFFF
+
+
+@njit(cache=True, nogil=True)
+def shuffle_order(order, seed):
+    """scikit-learn's in-place Fisher-Yates pass (``SequentialDataset.shuffle``).
+
+    It is applied once per epoch with the same seed to the permutation left by
+    the previous epoch, exactly as scikit-learn does.
+    """
+    n = order.shape[0]
+    s = np.int64(seed) & 0xFFFFFFFF
+    for i in range(n - 1):
+        s, r = _rand_r(s)
+        j = i + r % (n - i)
+        tmp = order[i]
+        order[i] = order[j]
+        order[j] = tmp
+
+
+# ---------------------------------------------------------------------------
+# Per-sample plain SGD: scikit-learn's ``_plain_sgd`` and ``WeightVector``,
+# reproduced operation by operation, including where it rounds to the
+# weight dtype, so that the fitted numbers are the same.
+# ---------------------------------------------------------------------------
+@njit(cache=True, nogil=True)
+def _reset_wscale(w, aw, st, use_avg):
+    ct = w.dtype.type
+    if use_avg:
+        a = ct(st[ST_AVG_A])
+        for j in range(w.shape[0]):
+            aw[j] = aw[j] + a * w[j]
+        inv_b = ct(1.0 / st[ST_AVG_B])
+        for j in range(w.shape[0]):
+            aw[j] = aw[j] * inv_b
+        st[ST_AVG_A] = 0.0
+        st[ST_AVG_B] = 1.0
+    wscale = ct(st[ST_WSCALE])
+    for j in range(w.shape[0]):
+        w[j] = w[j] * wscale
+    st[ST_WSCALE] = 1.0
+
+
+@njit(cache=True, nogil=True)
+def reset_wscale(w, aw, st, use_avg):
+    """Fold the running scale (and the averaging pair) into the arrays."""
+    _reset_wscale(w, aw, st, use_avg)
+
+
+@njit(cache=True, nogil=True)
+def sgd_epoch(
+    data, indices, indptr, dense, feat, y, sw, order, vmask,
+    w, aw, q, st,
+    loss_code, eps, penalty, alpha, l1_ratio,
+    lr_code, eta, eta0, power_t, optimal_init,
+    fit_intercept, intercept_decay, average, weight_pos, weight_neg,
+    wscale_threshold, do_shuffle, seed,
+):  # fmt: skip
+    """One epoch of scikit-learn's per-sample SGD.
+
+    Returns (sum of losses, sum of objective terms, rows used).
+    """
+    ct = w.dtype.type
+    n_features = w.shape[0]
+    use_avg = aw.shape[0] > 0
+    use_l1 = penalty == L1 or penalty == ELASTICNET
+    if penalty == L2:
+        l1_ratio = 0.0
+    elif penalty == L1:
+        l1_ratio = 1.0
+    if do_shuffle:
+        shuffle_order(order, seed)
+    wscale = ct(st[ST_WSCALE])
+    sq_norm = ct(st[ST_SQNORM])
+    l1_norm = ct(st[ST_L1NORM])
+    u = st[ST_U]
+    intercept = st[ST_INTERCEPT]
+    avg_intercept = st[ST_AVG_INTERCEPT]
+    t = st[ST_T]
+    is_hinge = loss_code == HINGE
+    sumloss = 0.0
+    objective_sum = 0.0
+    count = 0
+    cw_pos = ct(weight_pos)
+    cw_neg = ct(weight_neg)
+    for i in range(order.shape[0]):
+        k = order[i]
+        if vmask[k]:
+            continue
+        if dense:
+            s = k * n_features
+            e = s + n_features
+            xi = feat
+        else:
+            s = indptr[k]
+            e = indptr[k + 1]
+            xi = indices[s:e]
+        xd = data[s:e]
+        nnz = e - s
+        yk = y[k]
+
+        inner = 0.0
+        for j in range(nnz):
+            inner += w[xi[j]] * xd[j]
+        inner *= wscale
+        p = ct(inner) + intercept
+        if lr_code == OPTIMAL:
+            eta = 1.0 / (alpha * (optimal_init + t - 1))
+        elif lr_code == INVSCALING:
+            eta = eta0 / t**power_t
+
+        cur = loss_value(loss_code, yk, p, eps)
+        sumloss += cur
+        objective_sum += cur
+        if lr_code != PA1 and lr_code != PA2 and penalty > 0:
+            nrm = np.float64(ct(math.sqrt(sq_norm)))
+            objective_sum += alpha * (
+                (1 - l1_ratio) * 0.5 * nrm * nrm + l1_ratio * l1_norm
+            )
+
+        class_weight = cw_pos if yk > 0.0 else cw_neg
+
+        if lr_code == PA1 or lr_code == PA2:
+            xnorm = 0.0
+            for j in range(nnz):
+                z = np.float64(xd[j])
+                xnorm += z * z
+            if lr_code == PA1:
+                if xnorm == 0:
+                    continue
+                update = min(eta0, cur / xnorm)
+            else:
+                update = cur / (xnorm + 0.5 / eta0)
+            if is_hinge:
+                update *= yk
+            elif yk - p < 0:
+                update *= -1
+        else:
+            dloss = loss_derivative(loss_code, yk, p, eps)
+            if dloss < -MAX_DLOSS:
+                dloss = -MAX_DLOSS
+            elif dloss > MAX_DLOSS:
+                dloss = MAX_DLOSS
+            update = -eta * dloss
+
+        update *= class_weight * sw[k]
+
+        if penalty >= L2:
+            c = ct(max(0.0, 1.0 - ((1.0 - l1_ratio) * eta * alpha)))
+            wscale = wscale * c
+            sq_norm = sq_norm * (c * c)
+            l1_norm = ct(l1_norm * abs(np.float64(c)))
+            if wscale < wscale_threshold:
+                st[ST_WSCALE] = wscale
+                _reset_wscale(w, aw, st, use_avg)
+                wscale = ct(1.0)
+
+        if update != 0.0:
+            cu = ct(update)
+            step = cu / wscale
+            l2acc = 0.0
+            l1acc = 0.0
+            for j in range(nnz):
+                idx = xi[j]
+                w[idx] = w[idx] + np.float64(xd[j]) * step
+                l2acc += w[idx] * w[idx]
+                l1acc += abs(np.float64(w[idx]))
+            sq_norm = ct(l2acc * (wscale * wscale))
+            l1_norm = ct(l1acc * wscale)
+        if fit_intercept:
+            if update != 0:
+                intercept += update * intercept_decay
+
+        if 0 < average <= t:
+            num_iter = ct(t - average + 1)
+            cu = ct(update)
+            a_c = ct(st[ST_AVG_A])
+            wsd = np.float64(wscale)
+            coef = -np.float64(cu) / wsd
+            for j in range(nnz):
+                idx = xi[j]
+                aw[idx] = aw[idx] + a_c * np.float64(xd[j]) * coef
+            mu = 1.0 / num_iter
+            if num_iter > 1:
+                st[ST_AVG_B] = ct(st[ST_AVG_B] / (1.0 - mu))
+            st[ST_AVG_A] = ct(a_c + mu * ct(st[ST_AVG_B]) * wsd)
+            avg_intercept += (intercept - avg_intercept) / (t - average + 1)
+
+        if use_l1:
+            u += l1_ratio * eta * alpha
+            wsd = np.float64(wscale)
+            for j in range(nnz):
+                idx = xi[j]
+                z = np.float64(w[idx])
+                if wsd * z > 0.0:
+                    w[idx] = max(0.0, w[idx] - ((u + q[idx]) / wsd))
+                elif wsd * z < 0.0:
+                    w[idx] = min(0.0, w[idx] + ((u - q[idx]) / wsd))
+                q[idx] = q[idx] + wsd * (w[idx] - z)
+
+        t += 1
+        count += 1
+
+    st[ST_WSCALE] = wscale
+    st[ST_SQNORM] = sq_norm
+    st[ST_L1NORM] = l1_norm
+    st[ST_U] = u
+    st[ST_INTERCEPT] = intercept
+    st[ST_AVG_INTERCEPT] = avg_intercept
+    st[ST_T] = t
+    return sumloss, objective_sum, count
+
+
+# ---------------------------------------------------------------------------
+# Mini-batch / full-batch gradient descent with every built-in solver.
+# One update, in DESIGN.md's order: batch loss gradient -> + L2 gradient ->
+# clip -> solver direction -> x -eta -> L1 truncation -> averaging.
+# ---------------------------------------------------------------------------
+@njit(cache=True, nogil=True)
+def schedule_eta(lr_code, eta, eta0, power_t, alpha, optimal_init, t, normalize):
+    """Learning rate of update number ``t`` (1-based).
+
+    ``normalize`` (every solver but plain SGD) scales the schedule so that it
+    equals ``eta0`` at the first update.
+    """
+    if lr_code == OPTIMAL:
+        if normalize:
+            return eta0 * optimal_init / (optimal_init + t - 1)
+        return 1.0 / (alpha * (optimal_init + t - 1))
+    elif lr_code == INVSCALING:
+        return eta0 / t**power_t
+    return eta
+
+
+@njit(cache=True, nogil=True)
+def _avg_steps(lo, hi, first):
+    """Number of averaged local steps in (lo, hi] when averaging starts at
+    local step ``first``."""
+    lo2 = max(lo, first - 1)
+    return max(0, hi - lo2)
+
+
+@njit(cache=True, nogil=True)
+def minibatch_epoch(
+    data, indices, indptr, dense, feat, y, sw, order, vmask,
+    w, s1, s2, aw, q, st, gbuf, asum, last, touched, mark,
+    loss_code, eps, penalty, alpha, l1_ratio,
+    lr_code, eta, eta0, power_t, optimal_init,
+    solver, hp, lazy, batch_size, clip_norm, clip_value,
+    fit_intercept, intercept_decay, average, weight_pos, weight_neg,
+    do_shuffle, seed,
+):  # fmt: skip
+    """One epoch of mini-batch gradient descent.
+
+    ``s1``/``s2`` are the solver's state vectors (length ``n_features + 1``;
+    the last entry belongs to the intercept), ``st`` the float64 scalars
+    (``MB_*``).  ``hp`` holds the solver hyperparameters:
+    momentum: (mu, nesterov); adagrad: (epsilon,); rmsprop: (rho, epsilon);
+    adam: (beta_1, beta_2, epsilon, decoupled).  With ``lazy`` (sparse input
+    only) an update touches only the columns present in the batch.
+
+    Returns (sum of weighted losses, sum of objective terms -- weighted loss
+    plus the penalty once per row --, sum of weights, number of updates).
+    """
+    ct = w.dtype.type
+    n_features = w.shape[0]
+    nf = n_features
+    full = dense or not lazy
+    use_l1 = penalty == L1 or penalty == ELASTICNET
+    use_l2 = penalty == L2 or penalty == ELASTICNET
+    if penalty == L1:
+        l1_ratio = 1.0
+    elif penalty == L2:
+        l1_ratio = 0.0
+    decoupled = solver == ADAM and hp[3] != 0.0
+    lam = alpha * (1.0 - l1_ratio) if use_l2 else 0.0
+    grad_lam = 0.0 if decoupled else lam
+    normalize = solver != SGD
+    use_avg = aw.shape[0] > 0
+
+    if do_shuffle:
+        shuffle_order(order, seed)
+
+    intercept = st[MB_INTERCEPT]
+    avg_intercept = st[MB_AVG_INTERCEPT]
+    u = st[MB_U]
+    step0 = st[MB_STEP]
+    avg_count0 = st[MB_AVG_COUNT]
+
+    # running norms of w for the objective, kept up to date incrementally
+    sq_norm = 0.0
+    l1_norm = 0.0
+    for j in range(nf):
+        wj = np.float64(w[j])
+        sq_norm += wj * wj
+        l1_norm += abs(wj)
+        last[j] = 0
+        asum[j] = 0.0
+        mark[j] = 0
+
+    # local step at which averaging starts (t = step0 + k >= average)
+    avg_first = 1
+    if use_avg:
+        avg_first = max(1, np.int64(average - step0))
+
+    sum_loss = 0.0
+    sum_obj = 0.0
+    sum_w = 0.0
+    k = 0  # local update count
+    n_order = order.shape[0]
+    pos = 0
+    while pos < n_order:
+        # ---- gather one batch of training rows
+        n_touched = 0
+        gb = 0.0
+        bw = 0.0
+        bl = 0.0
+        nrows = 0
+        if full:
+            for j in range(nf):
+                gbuf[j] = 0.0
+        while pos < n_order and nrows < batch_size:
+            r = order[pos]
+            pos += 1
+            if vmask[r]:
+                continue
+            nrows += 1
+            if dense:
+                s = r * nf
+                e = s + nf
+                xi = feat
+            else:
+                s = indptr[r]
+                e = indptr[r + 1]
+                xi = indices[s:e]
+            xd = data[s:e]
+            inner = 0.0
+            for j in range(e - s):
+                inner += w[xi[j]] * xd[j]
+            p = inner + intercept
+            yr = y[r]
+            cw = weight_pos if yr > 0.0 else weight_neg
+            wr = np.float64(sw[r]) * cw
+            bl += wr * loss_value(loss_code, yr, p, eps)
+            bw += wr
+            dl = loss_derivative(loss_code, yr, p, eps)
+            if dl < -MAX_DLOSS:
+                dl = -MAX_DLOSS
+            elif dl > MAX_DLOSS:
+                dl = MAX_DLOSS
+            dl *= wr
+            if dl != 0.0 or not full:
+                for j in range(e - s):
+                    idx = xi[j]
+                    if not full and mark[idx] == 0:
+                        mark[idx] = 1
+                        gbuf[idx] = 0.0
+                        touched[n_touched] = idx
+                        n_touched += 1
+                    gbuf[idx] += dl * xd[j]
+            gb += dl
+        if nrows == 0:
+            break
+        k += 1
+        t = step0 + k
+        inv_n = 1.0 / nrows
+        sum_loss += bl
+        pen = 0.0
+        if penalty != NO_PENALTY:
+            pen = alpha * (
+                (1.0 - l1_ratio) * 0.5 * sq_norm + l1_ratio * l1_norm
+            )
+        sum_obj += bl + pen * nrows
+        sum_w += bw
+        n_coords = nf if full else n_touched
+
+        # ---- gradient = mean loss gradient + coupled L2; then clip
+        gb *= inv_n
+        for jj in range(n_coords):
+            j = jj if full else touched[jj]
+            gbuf[j] = gbuf[j] * inv_n + grad_lam * w[j]
+        if clip_value > 0.0:
+            gb = min(max(gb, -clip_value), clip_value)
+            for jj in range(n_coords):
+                j = jj if full else touched[jj]
+                gbuf[j] = min(max(gbuf[j], -clip_value), clip_value)
+        if clip_norm > 0.0:
+            gsq = gb * gb if fit_intercept else 0.0
+            for jj in range(n_coords):
+                j = jj if full else touched[jj]
+                gsq += gbuf[j] * gbuf[j]
+            gnorm = math.sqrt(gsq)
+            if gnorm > clip_norm:
+                scale = clip_norm / gnorm
+                gb *= scale
+                for jj in range(n_coords):
+                    j = jj if full else touched[jj]
+                    gbuf[j] *= scale
+
+        eta_t = schedule_eta(
+            lr_code, eta, eta0, power_t, alpha, optimal_init, t, normalize
+        )
+
+        # ---- solver direction, written into gbuf (and gb for the intercept)
+        for jj in range(n_coords + 1):
+            if jj == n_coords:
+                if not fit_intercept:
+                    break
+                j = nf
+                g = gb
+            else:
+                j = jj if full else touched[jj]
+                g = gbuf[j]
+            if solver == SGD:
+                d = g
+            elif solver == MOMENTUM:
+                mu = hp[0]
+                v = mu * s1[j] + g
+                s1[j] = v
+                d = g + mu * v if hp[1] != 0.0 else v
+            elif solver == ADAGRAD:
+                acc = s1[j] + g * g
+                s1[j] = acc
+                d = g / (math.sqrt(acc) + hp[0])
+            elif solver == RMSPROP:
+                rho = hp[0]
+                acc = np.float64(s1[j])
+                if not full and j < nf:
+                    acc *= rho ** (k - 1 - last[j])
+                acc = rho * acc + (1.0 - rho) * g * g
+                s1[j] = acc
+                d = g / (math.sqrt(acc) + hp[1])
+            else:  # ADAM
+                b1 = hp[0]
+                b2 = hp[1]
+                m = b1 * s1[j] + (1.0 - b1) * g
+                v = b2 * s2[j] + (1.0 - b2) * g * g
+                s1[j] = m
+                s2[j] = v
+                mhat = m / (1.0 - b1**t)
+                vhat = v / (1.0 - b2**t)
+                d = mhat / (math.sqrt(vhat) + hp[2])
+            if j == nf:
+                gb = d
+            else:
+                gbuf[j] = d
+
+        # ---- step, decoupled decay, L1 truncation, norms, averaging
+        if fit_intercept:
+            intercept -= eta_t * gb * intercept_decay
+        if use_l1:
+            u += l1_ratio * eta_t * alpha
+        decay = max(0.0, 1.0 - eta_t * lam) if decoupled else 1.0
+        for jj in range(n_coords):
+            j = jj if full else touched[jj]
+            old = np.float64(w[j])
+            if use_avg and not full:
+                asum[j] += old * _avg_steps(last[j], k - 1, avg_first)
+            new = ct(old * decay - eta_t * gbuf[j])
+            if use_l1:
+                z = np.float64(new)
+                if z > 0.0:
+                    new = ct(max(0.0, z - (u + q[j])))
+                elif z < 0.0:
+                    new = ct(min(0.0, z + (u - q[j])))
+                q[j] = q[j] + (np.float64(new) - z)
+            w[j] = new
+            nw = np.float64(new)
+            sq_norm += nw * nw - old * old
+            l1_norm += abs(nw) - abs(old)
+            if use_avg and k >= avg_first:
+                asum[j] += nw
+            last[j] = k
+            if not full:
+                mark[j] = 0
+        if use_avg and k >= avg_first:
+            cnt = avg_count0 + _avg_steps(0, k, avg_first)
+            avg_intercept += (intercept - avg_intercept) / cnt
+
+    # ---- bring lazily updated coordinates up to the end of the epoch
+    if not full:
+        if solver == RMSPROP:
+            rho = hp[0]
+            for j in range(nf):
+                if k > last[j]:
+                    s1[j] = s1[j] * rho ** (k - last[j])
+    if use_avg:
+        n_avg = _avg_steps(0, k, avg_first)
+        if n_avg > 0:
+            total = avg_count0 + n_avg
+            for j in range(nf):
+                acc = asum[j]
+                if not full:
+                    acc += np.float64(w[j]) * _avg_steps(last[j], k, avg_first)
+                aw[j] = ct((np.float64(aw[j]) * avg_count0 + acc) / total)
+            st[MB_AVG_COUNT] = total
+
+    st[MB_INTERCEPT] = intercept
+    st[MB_AVG_INTERCEPT] = avg_intercept
+    st[MB_U] = u
+    st[MB_STEP] = step0 + k
+    return sum_loss, sum_obj, sum_w, k

@@ -1,0 +1,514 @@
+"""GDRegressor: the drop-in SGDRegressor with pluggable solvers."""
+
+import warnings
+
+import numpy as np
+from sklearn.base import RegressorMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.extmath import safe_sparse_dot
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+from skgd._base import MAX_INT, BaseGD
+from skgd._codes import REGRESSION_LOSSES
+
+
+class GDRegressor(RegressorMixin, BaseGD):
+    """Linear regression by gradient descent, with pluggable solvers.
+
+    A drop-in replacement for :class:`sklearn.linear_model.SGDRegressor`:
+    every parameter, method, fitted attribute, error and warning of
+    ``SGDRegressor`` is here with the same meaning, and with the default
+    ``solver="sgd"``, ``batch_size=1`` and an integer ``random_state`` the
+    fitted ``coef_``, ``intercept_``, ``n_iter_`` and ``t_`` are
+    ``SGDRegressor``'s.  What skgd adds is documented as such below: the
+    solver (momentum, Nesterov, AdaGrad, RMSProp, Adam, AdamW or your own),
+    mini-batch and full-batch gradient descent, gradient clipping, the
+    record of the objective, and a loud error when a fit diverges.
+
+    The model minimises the objective::
+
+        sum_i s_i * L(y_i, x_i . w + b) / sum_i s_i + R(w)
+
+    with sample weights ``s``, the loss ``L`` and the penalty
+    ``R(w) = alpha * ((1 - l1_ratio) / 2 * ||w||_2^2 + l1_ratio * ||w||_1)``.
+    Each update, in this order: the gradient of the loss on a batch (weighted
+    by ``sample_weight``), plus the gradient of the L2 part of the penalty,
+    then clipping (``clip_value``, ``clip_norm``), then the solver's
+    direction, times ``-eta``, then the L1 part of the penalty by the
+    cumulative truncated gradient (Tsuruoka et al., 2009), then averaging.
+
+    Parameters
+    ----------
+    loss : {'squared_error', 'huber', 'epsilon_insensitive', \
+            'squared_epsilon_insensitive'}, default='squared_error'
+        The loss function. 'squared_error' is ordinary least squares
+        (``0.5 * (y - p)**2``); 'huber' is squared up to a distance of
+        ``epsilon`` and linear past it; 'epsilon_insensitive' ignores errors
+        smaller than ``epsilon`` and is linear past it (the loss of SVR);
+        'squared_epsilon_insensitive' is its square.
+
+    penalty : {'l2', 'l1', 'elasticnet', None}, default='l2'
+        The regularisation term. None means no penalty.
+
+    alpha : float, default=0.0001
+        Strength of the penalty; also sets the 'optimal' learning rate.
+        Values must be in the range `[0.0, inf)`.
+
+    l1_ratio : float, default=0.15
+        The Elastic Net mixing parameter, in `[0, 1]`: 0 is pure L2, 1 pure
+        L1. Only used when ``penalty='elasticnet'``; may be None otherwise.
+
+    fit_intercept : bool, default=True
+        Whether to estimate the intercept.
+
+    max_iter : int, default=1000
+        Maximum number of epochs (passes over the training data). Only
+        ``fit`` uses it; ``partial_fit`` makes one epoch.
+
+    tol : float or None, default=1e-3
+        The stopping criterion: training stops when the epoch's objective
+        (or validation score, with ``early_stopping``) has not improved by at
+        least ``tol`` on its best value for ``n_iter_no_change`` epochs in a
+        row. None disables it.
+
+    shuffle : bool, default=True
+        Whether to shuffle the training data after each epoch (scikit-learn's
+        per-epoch permutation). Full-batch gradient descent does not shuffle.
+
+    verbose : int, default=0
+        Print scikit-learn's per-epoch progress lines when positive.
+
+    epsilon : float, default=0.1
+        The width of the insensitive region of 'huber', 'epsilon_insensitive'
+        and 'squared_epsilon_insensitive'. Unrelated to a solver's own
+        ``epsilon``.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the shuffling and the validation split of ``early_stopping``
+        exactly as ``SGDRegressor`` does, so that an integer gives its
+        results.
+
+    learning_rate : {'constant', 'optimal', 'invscaling', 'adaptive', \
+            'pa1', 'pa2'}, default='invscaling'
+        The schedule of the learning rate ``eta``, with ``t`` the number of
+        the update (for ``batch_size=1``, the number of rows seen):
+
+        - 'constant': ``eta = eta0``;
+        - 'optimal': ``eta = 1 / (alpha * (t0 + t - 1))``, ``t0`` from Bottou's
+          heuristic;
+        - 'invscaling': ``eta = eta0 / t**power_t``;
+        - 'adaptive': ``eta = eta0`` while the stopping criterion improves;
+          after ``n_iter_no_change`` epochs without improvement it is divided
+          by 5 (until it falls below 1e-6);
+        - 'pa1', 'pa2': the passive-aggressive step rules, only with
+          ``loss='epsilon_insensitive'`` and the per-sample plain SGD
+          (``solver='sgd'``, ``batch_size=1``, no clipping).
+
+        For every solver but 'sgd' the schedule multiplies ``eta0`` and
+        equals 1 at the first update: 'optimal' becomes
+        ``eta0 * t0 / (t0 + t - 1)``.
+
+    eta0 : float, default=0.01
+        The initial learning rate (for the passive-aggressive rules, their
+        aggressiveness ``C``). Adaptive solvers take it as their base rate.
+
+    power_t : float, default=0.25
+        The exponent of the 'invscaling' schedule.
+
+    early_stopping : bool, default=False
+        Whether to set aside ``validation_fraction`` of the training data
+        and stop when its R² score stops improving (see ``tol``). The best
+        weights are not restored, as in scikit-learn.
+
+    validation_fraction : float, default=0.1
+        The share of the training data set aside with ``early_stopping``.
+
+    n_iter_no_change : int, default=5
+        Number of epochs without improvement before stopping (or, with
+        'adaptive', before dividing the learning rate).
+
+    warm_start : bool, default=False
+        When True, ``fit`` starts from the previous solution's ``coef_`` and
+        ``intercept_``; the solver state and the schedule restart.
+
+    average : bool or int, default=False
+        When True (or an int ``a``), ``coef_`` and ``intercept_`` are the
+        average of the weights over the updates from update ``a`` on (True
+        means 1): averaged SGD.
+
+    solver : str or Solver, default='sgd'
+        *skgd.* How a gradient becomes a step: 'sgd' (plain gradient
+        descent), 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam',
+        'adamw', or a solver object from :mod:`skgd.solvers` carrying its
+        own hyperparameters (``Adam(beta_1=0.8)``), including a subclass of
+        :class:`skgd.solvers.Solver` that you write. Nested parameters
+        (``solver__beta_1``) can be grid-searched. For 'adamw' the L2 part of
+        the penalty is decoupled weight decay instead of a gradient term.
+
+    batch_size : int or 'full', default=1
+        *skgd.* How the gradient is sampled: 1 is per-sample SGD (the
+        default, scikit-learn's algorithm), an int ``k`` averages the
+        gradient over mini-batches of ``k`` rows (the last batch of an epoch
+        is smaller when ``k`` does not divide the number of rows), and
+        'full' is batch gradient descent: one step per epoch along the exact
+        gradient of the objective. For integer batch sizes the sample
+        weights enter the gradient as they are (as in scikit-learn, whose
+        per-sample step is proportional to the weight); for 'full' they are
+        normalised to mean one, so that the step is the gradient of
+        ``sum_i s_i L_i / sum_i s_i + R(w)``.
+
+    clip_norm : float or None, default=None
+        *skgd.* Clip the gradient (coefficients and intercept together) to
+        this L2 norm before the solver sees it: the classic guard against
+        exploding gradients.
+
+    clip_value : float or None, default=None
+        *skgd.* Clip each component of the gradient to
+        ``[-clip_value, clip_value]`` before the solver sees it.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,)
+        Weights assigned to the features (float32 when X is float32).
+
+    intercept_ : ndarray of shape (1,)
+        The intercept term (float64, as in scikit-learn).
+
+    n_iter_ : int
+        The number of epochs run by the last ``fit``.
+
+    t_ : float
+        ``1 + n_iter_ * n_samples`` after ``fit``: the number of rows seen
+        (validation rows included), scikit-learn's update counter.
+
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during ``fit``; defined only when `X` has
+        feature names that are all strings.
+
+    loss_curve_ : list of float
+        *skgd.* The training objective of each epoch: the average over the
+        epoch of the (weighted) loss of each row at the weights it was
+        visited with, plus the penalty — the quantity the stopping criterion
+        uses (for the per-sample plain SGD, scikit-learn's unweighted
+        version). For ``batch_size='full'`` it is the exact objective before
+        each step. ``partial_fit`` appends to it.
+
+    validation_scores_ : list of float or None
+        *skgd.* The validation R² after each epoch with ``early_stopping``,
+        else None.
+
+    solver_state_ : NamedTuple of ndarrays
+        *skgd.* The solver's state (moments, accumulators) and ``step``, the
+        number of updates made; ``partial_fit`` resumes from it.
+
+    See Also
+    --------
+    sklearn.linear_model.SGDRegressor : The per-sample SGD this class
+        reproduces.
+    sklearn.linear_model.Ridge : Closed-form L2-penalised least squares.
+    skgd.solvers : The solver objects.
+
+    Notes
+    -----
+    Divergence is an error: when the coefficients or the objective become
+    non-finite, or the epoch objective exceeds ``1e4`` times its value at
+    the initial coefficients (or at zero, whichever is larger), ``fit``
+    raises a ``ValueError`` naming the epoch and the usual fixes (scale the
+    data, lower ``eta0``, set ``clip_norm``, use an adaptive solver).
+
+    On sparse input the intercept's updates are multiplied by 0.01 (as in
+    scikit-learn). The solvers' ``lazy`` option decides whether a sparse
+    update touches only the batch's columns (see :mod:`skgd.solvers`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skgd import GDRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.randn(200, 5)
+    >>> y = X @ np.array([1.0, -2.0, 0.5, 0.0, 3.0]) + 0.1 * rng.randn(200)
+    >>> reg = make_pipeline(StandardScaler(), GDRegressor(random_state=0))
+    >>> round(reg.fit(X, y).score(X, y), 3)
+    0.999
+    >>> reg = GDRegressor(solver="adam", batch_size=32, eta0=0.05, random_state=0)
+    >>> round(reg.fit(X, y).score(X, y), 3)
+    0.999
+    """
+
+    _parameter_constraints: dict = {
+        **BaseGD._parameter_constraints,
+        "loss": [StrOptions(set(REGRESSION_LOSSES))],
+    }
+
+    def __init__(
+        self,
+        loss="squared_error",
+        *,
+        penalty="l2",
+        alpha=0.0001,
+        l1_ratio=0.15,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-3,
+        shuffle=True,
+        verbose=0,
+        epsilon=0.1,
+        random_state=None,
+        learning_rate="invscaling",
+        eta0=0.01,
+        power_t=0.25,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        warm_start=False,
+        average=False,
+        solver="sgd",
+        batch_size=1,
+        clip_norm=None,
+        clip_value=None,
+    ):
+        self.loss = loss
+        self.penalty = penalty
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.shuffle = shuffle
+        self.verbose = verbose
+        self.epsilon = epsilon
+        self.random_state = random_state
+        self.learning_rate = learning_rate
+        self.eta0 = eta0
+        self.power_t = power_t
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.warm_start = warm_start
+        self.average = average
+        self.solver = solver
+        self.batch_size = batch_size
+        self.clip_norm = clip_norm
+        self.clip_value = clip_value
+
+    # ------------------------------------------------------------------
+    def _allocate(self, n_features, dtype, coef_init, intercept_init):
+        if coef_init is not None:
+            coef_init = np.array(coef_init, dtype=dtype, order="C").ravel()
+            if coef_init.shape != (n_features,):
+                raise ValueError("Provided coef_init does not match dataset.")
+            self.coef_ = coef_init
+        else:
+            self.coef_ = np.zeros(n_features, dtype=dtype, order="C")
+        if intercept_init is not None:
+            intercept_init = np.array(intercept_init, dtype=dtype)
+            if intercept_init.shape != (1,) and intercept_init.shape != ():
+                raise ValueError("Provided intercept_init does not match dataset.")
+            self.intercept_ = intercept_init.reshape(1)
+        else:
+            self.intercept_ = np.zeros(1, dtype=dtype, order="C")
+        if self.average > 0:
+            self._standard_coef = self.coef_
+            self._average_coef = np.zeros(self.coef_.shape, dtype=dtype, order="C")
+            self._standard_intercept = self.intercept_
+            self._average_intercept = np.zeros(1, dtype=dtype, order="C")
+
+    def _partial_fit(
+        self, X, y, max_iter, sample_weight, coef_init, intercept_init, reset_state
+    ):
+        first_call = getattr(self, "coef_", None) is None
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            copy=False,
+            order="C",
+            dtype=[np.float64, np.float32],
+            accept_large_sparse=False,
+            reset=first_call,
+        )
+        y = y.astype(X.dtype, copy=False)
+        n_samples, n_features = X.shape
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        if first_call:
+            self._allocate(n_features, X.dtype, coef_init, intercept_init)
+            reset_state = True
+        if self.average > 0 and getattr(self, "_average_coef", None) is None:
+            self._average_coef = np.zeros(n_features, dtype=X.dtype, order="C")
+            self._average_intercept = np.zeros(1, dtype=X.dtype, order="C")
+        if not hasattr(self, "t_"):
+            self.t_ = 1.0
+        if reset_state or not hasattr(self, "loss_curve_"):
+            self.loss_curve_ = []
+        self.validation_scores_ = [] if self.early_stopping else None
+
+        validation_mask = self._make_validation_split(y, sample_mask=sample_weight > 0)
+        random_state = check_random_state(self.random_state)
+        seed = random_state.randint(0, MAX_INT)
+        # scikit-learn draws the dataset's own seed next; keep the stream aligned
+        random_state.randint(1, np.iinfo(np.int32).max)
+
+        if self.average:
+            coef = self._standard_coef
+            intercept = self._standard_intercept
+            average_coef = self._average_coef
+            average_intercept = self._average_intercept
+        else:
+            coef = self.coef_
+            intercept = self.intercept_
+            average_coef = None
+            average_intercept = [0.0]
+        if not coef.flags.writeable or coef.dtype != X.dtype:
+            coef = np.array(coef, dtype=X.dtype)
+        intercept, average_intercept, self.n_iter_ = self._run_epochs(
+            X,
+            y,
+            sample_weight,
+            max_iter,
+            coef=coef,
+            intercept=float(intercept[0]),
+            average_coef=average_coef,
+            average_intercept=float(average_intercept[0]),
+            validation_mask=validation_mask,
+            seed=seed,
+            reset_state=reset_state,
+        )
+        self.t_ += self.n_iter_ * n_samples
+        if self.average > 0:
+            self._standard_coef = coef
+            self._average_intercept = np.atleast_1d(average_intercept)
+            self._standard_intercept = np.atleast_1d(intercept)
+            if self.average <= self.t_ - 1.0:
+                self.coef_ = average_coef
+                self.intercept_ = np.atleast_1d(average_intercept)
+            else:
+                self.coef_ = coef
+                self.intercept_ = np.atleast_1d(intercept)
+        else:
+            self.coef_ = coef
+            self.intercept_ = np.atleast_1d(intercept)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Perform one epoch of gradient descent on the given samples.
+
+        Internally ``max_iter = 1``: convergence and early stopping are left
+        to the caller. The solver state (moments, update count), the
+        averaged weights and ``t_`` carry over between calls; changing the
+        solver between calls restarts its state, with a warning.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Subset of training data.
+        y : ndarray of shape (n_samples,)
+            Subset of target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights applied to individual samples; uniform when None.
+
+        Returns
+        -------
+        self : object
+            Returns an instance of self.
+        """
+        if not hasattr(self, "coef_"):
+            self._more_validate_params(for_partial_fit=True)
+        return self._partial_fit(
+            X,
+            y,
+            max_iter=1,
+            sample_weight=sample_weight,
+            coef_init=None,
+            intercept_init=None,
+            reset_state=False,
+        )
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
+        """Fit the linear model by gradient descent.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : ndarray of shape (n_samples,)
+            Target values.
+        coef_init : ndarray of shape (n_features,), default=None
+            The initial coefficients to warm-start the optimization.
+        intercept_init : ndarray of shape (1,), default=None
+            The initial intercept to warm-start the optimization.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights applied to individual samples (1. for unweighted).
+
+        Returns
+        -------
+        self : object
+            Fitted `GDRegressor` estimator.
+        """
+        self._more_validate_params()
+        if self.warm_start and getattr(self, "coef_", None) is not None:
+            if coef_init is None:
+                coef_init = self.coef_
+            if intercept_init is None:
+                intercept_init = self.intercept_
+        else:
+            self.coef_ = None
+            self.intercept_ = None
+        self.t_ = 1.0
+        self._partial_fit(
+            X,
+            y,
+            self.max_iter,
+            sample_weight,
+            coef_init,
+            intercept_init,
+            reset_state=True,
+        )
+        if self.tol is not None and self.tol > -np.inf and self.n_iter_ == self.max_iter:
+            warnings.warn(
+                (
+                    "Maximum number of iteration reached before "
+                    "convergence. Consider increasing max_iter to "
+                    "improve the fit."
+                ),
+                ConvergenceWarning,
+            )
+        if self.power_t < 0:
+            warnings.warn(
+                "Negative values for `power_t` are deprecated in version 1.8 "
+                "and will raise an error in 1.10. "
+                "Use values in the range [0.0, inf) instead.",
+                FutureWarning,
+            )
+        return self
+
+    def predict(self, X):
+        """Predict using the linear model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+           Predicted target values per element in X.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", reset=False)
+        scores = safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
+        return scores.ravel()

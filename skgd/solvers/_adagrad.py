@@ -1,0 +1,68 @@
+"""AdaGrad: per-coordinate rates from the sum of squared gradients."""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from skgd.solvers._base import Solver
+
+
+class AdaGradState(NamedTuple):
+    """Sum of squared gradients of every parameter, and the update count."""
+
+    step: np.ndarray
+    sum_sq: np.ndarray
+
+
+class AdaGrad(Solver):
+    """AdaGrad (Duchi, Hazan and Singer, 2011).
+
+    For each update with gradient ``g``::
+
+        G = G + g**2
+        direction = g / (sqrt(G) + epsilon)
+
+    Parameters
+    ----------
+    epsilon : float, default=1e-10
+        Added to the denominator for numerical stability.
+    initial_accumulator_value : float, default=0.0
+        Starting value of ``G``.
+    lazy : {"auto", True, False}, default="auto"
+        On sparse input, ``"auto"`` and ``True`` update only the columns
+        present in the batch.  A column with zero gradient neither moves nor
+        changes its ``G``, so without an L2 penalty this is exact; with
+        ``penalty="l2"`` or ``"elasticnet"`` the columns absent from a batch
+        skip their L2 gradient for that step.  ``False`` updates every column
+        at every step, exactly as on dense input, at O(n_features) per step.
+
+    Examples
+    --------
+    >>> from skgd import GDRegressor
+    >>> from skgd.solvers import AdaGrad
+    >>> GDRegressor(solver=AdaGrad(epsilon=1e-8), eta0=0.1)
+    GDRegressor(eta0=0.1, solver=AdaGrad(epsilon=1e-08))
+    """
+
+    _code = 2
+
+    def __init__(self, epsilon=1e-10, initial_accumulator_value=0.0, lazy="auto"):
+        self.epsilon = epsilon
+        self.initial_accumulator_value = initial_accumulator_value
+        self.lazy = lazy
+
+    def init_state(self, n_coef, dtype):
+        return AdaGradState(
+            step=np.zeros(1, dtype=np.int64),
+            sum_sq=np.full(n_coef, self.initial_accumulator_value, dtype=dtype),
+        )
+
+    def update(self, grad, state):
+        state.sum_sq[:] += grad * grad
+        state.step[0] += 1
+        return grad / (np.sqrt(state.sum_sq) + self.epsilon), state
+
+    def _kernel_params(self):
+        hp = np.zeros(4, dtype=np.float64)
+        hp[0] = self.epsilon
+        return self._code, hp

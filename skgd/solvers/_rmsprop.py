@@ -1,0 +1,72 @@
+"""RMSProp: per-coordinate rates from a moving average of squared gradients."""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from skgd.solvers._base import Solver
+
+
+class RMSPropState(NamedTuple):
+    """Moving average of squared gradients, and the update count."""
+
+    step: np.ndarray
+    mean_sq: np.ndarray
+
+
+class RMSProp(Solver):
+    """RMSProp (Tieleman and Hinton, 2012).
+
+    For each update with gradient ``g``::
+
+        E = rho * E + (1 - rho) * g**2
+        direction = g / (sqrt(E) + epsilon)
+
+    Parameters
+    ----------
+    rho : float, default=0.9
+        Decay of the moving average, in [0, 1).
+    epsilon : float, default=1e-8
+        Added to the denominator for numerical stability.
+    lazy : {"auto", True, False}, default="auto"
+        On sparse input, ``"auto"`` and ``True`` update only the columns
+        present in the batch.  A column with zero gradient does not move and
+        its ``E`` decays by ``rho`` per step; that decay is applied when the
+        column is next touched (and at the end of each epoch), so without an
+        L2 penalty this is exact.  With ``penalty="l2"`` or ``"elasticnet"``
+        the columns absent from a batch skip their L2 gradient for that step.
+        ``False`` updates every column at every step, exactly as on dense
+        input, at O(n_features) per step.
+
+    Examples
+    --------
+    >>> from skgd import GDRegressor
+    >>> from skgd.solvers import RMSProp
+    >>> GDRegressor(solver=RMSProp(rho=0.99), eta0=0.001)
+    GDRegressor(eta0=0.001, solver=RMSProp(rho=0.99))
+    """
+
+    _code = 3
+
+    def __init__(self, rho=0.9, epsilon=1e-8, lazy="auto"):
+        self.rho = rho
+        self.epsilon = epsilon
+        self.lazy = lazy
+
+    def init_state(self, n_coef, dtype):
+        return RMSPropState(
+            step=np.zeros(1, dtype=np.int64), mean_sq=np.zeros(n_coef, dtype=dtype)
+        )
+
+    def update(self, grad, state):
+        e = state.mean_sq
+        e *= self.rho
+        e += (1.0 - self.rho) * grad * grad
+        state.step[0] += 1
+        return grad / (np.sqrt(e) + self.epsilon), state
+
+    def _kernel_params(self):
+        hp = np.zeros(4, dtype=np.float64)
+        hp[0] = self.rho
+        hp[1] = self.epsilon
+        return self._code, hp

@@ -1,0 +1,31 @@
+"""Plain gradient descent."""
+
+import numpy as np
+
+from skgd.solvers._base import Solver
+
+
+class SGD(Solver):
+    """Plain (stochastic) gradient descent: ``direction = gradient``.
+
+    With ``batch_size=1`` this is scikit-learn's SGD update; the estimator
+    then runs scikit-learn's own per-sample algorithm (a running scale for the
+    L2 decay, the cumulative L1 penalty, averaging) and reproduces
+    ``SGDRegressor``'s fitted numbers.
+
+    On sparse input, every update is exact: it equals the update on the same
+    data in dense form.
+
+    Examples
+    --------
+    >>> from skgd import GDRegressor
+    >>> from skgd.solvers import SGD
+    >>> GDRegressor(solver=SGD(), batch_size=32)
+    GDRegressor(batch_size=32, solver=SGD())
+    """
+
+    _code = 0
+
+    def update(self, grad, state):
+        state.step[0] += 1
+        return np.array(grad, copy=True), state
