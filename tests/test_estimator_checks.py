@@ -1,0 +1,110 @@
+"""scikit-learn's estimator checks over the configurations skgd offers."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skgd import GDRegressor
+from skgd.solvers import Adam, Momentum, RMSProp
+
+# Hyperparameters suitable for each configuration (documented in the
+# user guide): adaptive solvers take a base rate eta0 of about 0.01-0.05, full
+# batch gradient descent a constant rate, mini-batches a few more epochs.
+SOLVER_ETA0 = {
+    "sgd": 0.01,
+    "momentum": 0.01,
+    "nesterov": 0.01,
+    "adagrad": 0.1,
+    "rmsprop": 0.01,
+    "adam": 0.02,
+    "adamw": 0.02,
+}
+
+
+def _configurations():
+    yield GDRegressor()
+    for solver, eta0 in SOLVER_ETA0.items():
+        for batch_size in (1, 32, "full"):
+            if solver == "sgd" and batch_size == 1:
+                continue
+            if batch_size == "full":
+                # full batch: a rate that is divided by 5 on plateaus, so that
+                # the iterates settle and weighted and repeated fits agree to
+                # the 1e-7 the sample-weight checks ask.  RMSProp's normalised
+                # step does not settle in the flat directions of those checks'
+                # under-determined problems unless its epsilon is large enough
+                # for the step to become plain gradient descent near the optimum.
+                yield GDRegressor(
+                    solver=RMSProp(epsilon=0.1) if solver == "rmsprop" else solver,
+                    batch_size="full",
+                    eta0=eta0,
+                    learning_rate="adaptive",
+                    max_iter=3000,
+                    tol=1e-7,
+                )
+            else:
+                yield GDRegressor(solver=solver, batch_size=batch_size, eta0=eta0)
+    yield GDRegressor(clip_norm=1.0)
+    yield GDRegressor(solver="adam", batch_size=32, clip_value=0.5, eta0=0.02)
+    yield GDRegressor(average=True)
+    yield GDRegressor(solver="momentum", batch_size=32, average=10)
+    yield GDRegressor(penalty="l1")
+    yield GDRegressor(penalty="elasticnet", solver="rmsprop", batch_size=32)
+    yield GDRegressor(penalty=None, loss="huber")
+    yield GDRegressor(solver=Adam(beta_1=0.8), batch_size=16, eta0=0.02)
+    yield GDRegressor(solver=Momentum(nesterov=True), batch_size=8)
+    yield GDRegressor(loss="epsilon_insensitive", learning_rate="pa1", eta0=0.1)
+    yield GDRegressor(early_stopping=True)
+
+
+UNSCALED_CHECKS = (
+    "check_fit_idempotent",
+    "check_fit_check_is_fitted",
+    "check_n_features_in",
+)
+
+
+def _diverges_on_unscaled_data(estimator):
+    """Plain and momentum steps on the squared error, unclipped: these
+    diverge on the X ~ N(100, 1) data of UNSCALED_CHECKS (SGDRegressor too:
+    it returns R² of about -2.6e25 there, see test_regressor.py), and skgd
+    raises its divergence error instead of returning such a model."""
+    solver = estimator.solver
+    name = solver if isinstance(solver, str) else type(solver).__name__.lower()
+    return (
+        name in ("sgd", "momentum", "nesterov")
+        and estimator.loss == "squared_error"
+        and estimator.clip_norm is None
+        and estimator.clip_value is None
+        and estimator.learning_rate not in ("pa1", "pa2")
+    )
+
+
+def _expected_failed_checks(estimator):
+    failures = {}
+    if estimator.batch_size != "full":
+        reason = (
+            "stochastic batches visit the repeated rows in a different random "
+            "order than the weighted ones, so the fits differ (scikit-learn lists "
+            "the same failure for SGDRegressor); batch_size='full' passes it"
+        )
+        failures["check_sample_weight_equivalence_on_dense_data"] = reason
+        failures["check_sample_weight_equivalence_on_sparse_data"] = reason
+    if _diverges_on_unscaled_data(estimator):
+        reason = (
+            "gradient descent diverges on this check's unscaled X ~ N(100, 1) "
+            "(SGDRegressor returns R² ~ -2.6e25 there); skgd raises its "
+            "divergence ValueError instead, as documented"
+        )
+        for check in UNSCALED_CHECKS:
+            failures[check] = reason
+    if estimator.early_stopping:
+        reason = "partial_fit refuses early_stopping=True, as scikit-learn's does"
+        failures["check_estimators_partial_fit_n_features"] = reason
+        failures["check_n_features_in_after_fitting"] = reason
+    return failures
+
+
+@parametrize_with_checks(
+    list(_configurations()), expected_failed_checks=_expected_failed_checks
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
