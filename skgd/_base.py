@@ -10,13 +10,12 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, is_classifier
 from sklearn.linear_model._base import SparseCoefMixin
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
 
 from skgd import _losses
 from skgd._codes import LEARNING_RATE_CODES, LOSS_CODES, PENALTY_CODES
-from skgd.solvers import SGD, Solver, get_solver
+from skgd.solvers import SGD, get_solver
 
 MAX_INT = np.iinfo(np.int32).max
 
@@ -76,7 +75,10 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "solver": [StrOptions(set(SOLVER_NAMES)), HasMethods(["init_state", "update"])],
-        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"full"})],
+        "batch_size": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"full"}),
+        ],
         "clip_norm": [Interval(Real, 0, None, closed="neither"), None],
         "clip_value": [Interval(Real, 0, None, closed="neither"), None],
     }
@@ -153,7 +155,9 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
         if not self.early_stopping:
             return validation_mask
         splitter = StratifiedShuffleSplit if is_classifier(self) else ShuffleSplit
-        cv = splitter(test_size=self.validation_fraction, random_state=self.random_state)
+        cv = splitter(
+            test_size=self.validation_fraction, random_state=self.random_state
+        )
         idx_train, idx_val = next(cv.split(np.zeros(shape=(y.shape[0], 1)), y))
         if not np.any(sample_mask[idx_val]):
             raise ValueError(
@@ -245,6 +249,8 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
             indptr = np.zeros(1, dtype=np.int32)
             feat = np.arange(n_features, dtype=np.int32)
             intercept_decay = 1.0
+        y = np.ascontiguousarray(y)
+        sample_weight = np.ascontiguousarray(sample_weight)
         vmask = validation_mask.view(np.uint8)
         train = ~validation_mask
         train_count = int(train.sum())
@@ -278,9 +284,7 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
 
         # scikit-learn's per-sample objective is the unweighted mean loss
         sw_obj = np.ones_like(sample_weight) if exact else sample_weight
-        reference = self._reference_objective(
-            X, y, sw_obj, train, coef, intercept
-        )
+        reference = self._reference_objective(X, y, sw_obj, train, coef, intercept)
         if self.early_stopping:
             X_val = X[validation_mask]
             y_val = y[validation_mask]
@@ -335,9 +339,10 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
                     data, indices, indptr, not sparse, feat, y, sample_weight, order,
                     vmask, coef, aw, q, st,
                     loss_code, eps, penalty_code, alpha, l1_ratio,
-                    lr_code, eta, eta0, power_t, optimal_init,
+                    lr_code, float(eta), eta0, power_t, optimal_init,
                     bool(self.fit_intercept), intercept_decay, average,
-                    weight_pos, weight_neg, wscale_threshold, do_shuffle, seed,
+                    float(weight_pos), float(weight_neg), wscale_threshold,
+                    do_shuffle, int(seed),
                 )  # fmt: skip
                 intercept = st[_kernels.ST_INTERCEPT]
                 norm = float(np.sqrt(np.asarray(st[_kernels.ST_SQNORM], dtype=dtype)))
@@ -346,11 +351,11 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
                     data, indices, indptr, not sparse, feat, y, sample_weight, order,
                     vmask, coef, s1, s2, aw, q, st, gbuf, asum, last, touched, mark,
                     loss_code, eps, penalty_code, alpha, l1_ratio,
-                    lr_code, eta, eta0, power_t, optimal_init,
-                    code, hp, lazy, batch_size,
+                    lr_code, float(eta), eta0, power_t, optimal_init,
+                    code, hp, lazy, int(batch_size),
                     float(self.clip_norm or 0.0), float(self.clip_value or 0.0),
                     bool(self.fit_intercept), intercept_decay, average,
-                    weight_pos, weight_neg, do_shuffle, seed,
+                    float(weight_pos), float(weight_neg), do_shuffle, int(seed),
                 )  # fmt: skip
                 n_used = train_count
                 intercept = st[_kernels.MB_INTERCEPT]
@@ -583,13 +588,16 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
         self, norm, coef, intercept, count, sumloss, objective_sum, train_count,
         t_start, score=None,
     ):  # fmt: skip
-        line = "Norm: %.2f, NNZs: %d, Bias: %.6f, T: %d, Avg. loss: %f, Objective: %f" % (
-            norm,
-            np.count_nonzero(coef),
-            intercept,
-            count,
-            sumloss / train_count,
-            objective_sum / train_count,
+        line = (
+            "Norm: %.2f, NNZs: %d, Bias: %.6f, T: %d, Avg. loss: %f, Objective: %f"
+            % (
+                norm,
+                np.count_nonzero(coef),
+                intercept,
+                count,
+                sumloss / train_count,
+                objective_sum / train_count,
+            )
         )
         if score is not None:
             line += ", Validation score: %f" % score
@@ -601,8 +609,3 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
         tags.input_tags.sparse = True
         return tags
 
-
-def _is_builtin(solver):
-    return isinstance(solver, str) or (
-        isinstance(solver, Solver) and solver._code is not None
-    )

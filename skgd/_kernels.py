@@ -70,6 +70,60 @@ MB_SIZE = 5
 
 
 # ---------------------------------------------------------------------------
+# Explicit signatures: the only compiled variants are float64 and float32.
+# Input buffers are typed read-only so that read-only and memory-mapped
+# arrays (GridSearchCV with n_jobs, check_estimator's memmap checks) use the
+# same machine code as ordinary ones.
+# ---------------------------------------------------------------------------
+def _arr(dtype, readonly=False):
+    return types.Array(dtype, 1, "C", readonly=readonly)
+
+
+def _signatures(build):
+    return [build(types.float64), build(types.float32)]
+
+
+_I32_RO = _arr(types.int32, True)
+_I32 = _arr(types.int32)
+_U8_RO = _arr(types.uint8, True)
+_U8 = _arr(types.uint8)
+_F64 = _arr(types.float64)
+_F64_RO = _arr(types.float64, True)
+_I64 = _arr(types.int64)
+
+
+def _sgd_epoch_sig(ft):
+    return types.Tuple((types.float64, types.float64, types.int64))(
+        _arr(ft, True), _I32_RO, _I32_RO, types.boolean, _I32_RO,
+        _arr(ft, True), _arr(ft, True), _I32, _U8_RO,
+        _arr(ft), _arr(ft), _arr(ft), _F64,
+        types.int64, types.float64, types.int64, types.float64, types.float64,
+        types.int64, types.float64, types.float64, types.float64, types.float64,
+        types.boolean, types.float64, types.int64, types.float64, types.float64,
+        types.float64, types.boolean, types.int64,
+    )  # fmt: skip
+
+
+def _minibatch_epoch_sig(ft):
+    return types.Tuple((types.float64, types.float64, types.float64, types.int64))(
+        _arr(ft, True), _I32_RO, _I32_RO, types.boolean, _I32_RO,
+        _arr(ft, True), _arr(ft, True), _I32, _U8_RO,
+        _arr(ft), _arr(ft), _arr(ft), _arr(ft), _arr(ft), _F64, _F64, _F64,
+        _I64, _I64, _U8,
+        types.int64, types.float64, types.int64, types.float64, types.float64,
+        types.int64, types.float64, types.float64, types.float64, types.float64,
+        types.int64, _F64_RO, types.boolean, types.int64, types.float64,
+        types.float64,
+        types.boolean, types.float64, types.int64, types.float64, types.float64,
+        types.boolean, types.int64,
+    )  # fmt: skip
+
+
+def _reset_wscale_sig(ft):
+    return types.void(_arr(ft), _arr(ft), _F64, types.boolean)
+
+
+# ---------------------------------------------------------------------------
 # Losses: value and derivative with respect to the prediction ``p``.
 # Definitions and argument order follow scikit-learn's ``_sgd_fast`` and
 # ``_loss`` modules exactly (the same-numbers promise depends on it).
@@ -181,7 +235,7 @@ def _rand_r(seed):
     return seed, seed & 0x7FFFFFFF
 
 
-@njit(cache=True, nogil=True)
+@njit(types.void(_I32, types.int64), cache=True, nogil=True)
 def shuffle_order(order, seed):
     """scikit-learn's in-place Fisher-Yates pass (``SequentialDataset.shuffle``).
 
@@ -221,13 +275,13 @@ def _reset_wscale(w, aw, st, use_avg):
     st[ST_WSCALE] = 1.0
 
 
-@njit(cache=True, nogil=True)
+@njit(_signatures(_reset_wscale_sig), cache=True, nogil=True)
 def reset_wscale(w, aw, st, use_avg):
     """Fold the running scale (and the averaging pair) into the arrays."""
     _reset_wscale(w, aw, st, use_avg)
 
 
-@njit(cache=True, nogil=True)
+@njit(_signatures(_sgd_epoch_sig), cache=True, nogil=True)
 def sgd_epoch(
     data, indices, indptr, dense, feat, y, sw, order, vmask,
     w, aw, q, st,
@@ -420,7 +474,7 @@ def _avg_steps(lo, hi, first):
     return max(0, hi - lo2)
 
 
-@njit(cache=True, nogil=True)
+@njit(_signatures(_minibatch_epoch_sig), cache=True, nogil=True)
 def minibatch_epoch(
     data, indices, indptr, dense, feat, y, sw, order, vmask,
     w, s1, s2, aw, q, st, gbuf, asum, last, touched, mark,
@@ -547,9 +601,7 @@ def minibatch_epoch(
         sum_loss += bl
         pen = 0.0
         if penalty != NO_PENALTY:
-            pen = alpha * (
-                (1.0 - l1_ratio) * 0.5 * sq_norm + l1_ratio * l1_norm
-            )
+            pen = alpha * ((1.0 - l1_ratio) * 0.5 * sq_norm + l1_ratio * l1_norm)
         sum_obj += bl + pen * nrows
         sum_w += bw
         n_coords = nf if full else n_touched

@@ -477,7 +477,11 @@ class GDRegressor(RegressorMixin, BaseGD):
             intercept_init,
             reset_state=True,
         )
-        if self.tol is not None and self.tol > -np.inf and self.n_iter_ == self.max_iter:
+        if (
+            self.tol is not None
+            and self.tol > -np.inf
+            and self.n_iter_ == self.max_iter
+        ):
             warnings.warn(
                 (
                     "Maximum number of iteration reached before "

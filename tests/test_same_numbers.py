@@ -13,7 +13,12 @@ from sklearn.linear_model import SGDRegressor
 
 from skgd import GDRegressor
 
-LOSSES = ["squared_error", "huber", "epsilon_insensitive", "squared_epsilon_insensitive"]
+LOSSES = [
+    "squared_error",
+    "huber",
+    "epsilon_insensitive",
+    "squared_epsilon_insensitive",
+]
 PENALTIES = ["l2", "l1", "elasticnet", None]
 SCHEDULES = ["constant", "optimal", "invscaling", "adaptive"]
 

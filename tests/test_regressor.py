@@ -1,0 +1,552 @@
+"""GDRegressor's contract: scikit-learn's API, errors and warnings, skgd's
+axes, divergence, persistence and data handling."""
+
+import inspect
+import io
+import pickle
+import re
+import tracemalloc
+import warnings
+from contextlib import redirect_stdout
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import SGDRegressor
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skgd import GDRegressor, _kernels
+from skgd.solvers import Adam, AdamState, Momentum, Solver
+
+SOLVERS = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"]
+BATCH_SIZES = [1, 32, "full"]
+SKGD_PARAMS = {"solver": "sgd", "batch_size": 1, "clip_norm": None, "clip_value": None}
+
+
+def _suitable(solver, batch_size, **extra):
+    """Hyperparameters suitable for each configuration on standardized data."""
+    eta0 = {"adagrad": 0.1, "adam": 0.02, "adamw": 0.02}.get(solver, 0.01)
+    params = dict(solver=solver, batch_size=batch_size, eta0=eta0, random_state=0)
+    if batch_size == "full":
+        params.update(learning_rate="adaptive", max_iter=3000, tol=1e-7)
+        if solver == "sgd":
+            params["eta0"] = 0.1
+    params.update(extra)
+    return GDRegressor(**params)
+
+
+@pytest.fixture(scope="module")
+def regression_data():
+    rng = np.random.RandomState(42)
+    X = rng.randn(400, 8)
+    y = X @ rng.randn(8) + 1.5 + 0.3 * rng.randn(400)
+    return StandardScaler().fit_transform(X), y
+
+
+# ---------------------------------------------------------------------------
+# scikit-learn's API
+# ---------------------------------------------------------------------------
+def test_parameters_and_defaults_are_sgdregressors():
+    ours = GDRegressor().get_params()
+    theirs = SGDRegressor().get_params()
+    for name, default in theirs.items():
+        assert name in ours, name
+        assert ours[name] == default, name
+    assert set(ours) - set(theirs) == set(SKGD_PARAMS)
+    assert {k: ours[k] for k in SKGD_PARAMS} == SKGD_PARAMS
+    ours_sig = inspect.signature(GDRegressor.fit).parameters
+    assert list(ours_sig) == list(inspect.signature(SGDRegressor.fit).parameters)
+
+
+def test_fitted_attributes(regression_data):
+    X, y = regression_data
+    reg = GDRegressor(random_state=0).fit(X, y)
+    assert reg.coef_.shape == (X.shape[1],)
+    assert reg.intercept_.shape == (1,)
+    assert isinstance(reg.n_iter_, int)
+    assert reg.t_ == 1 + reg.n_iter_ * X.shape[0]
+    assert reg.n_features_in_ == X.shape[1]
+    assert len(reg.loss_curve_) == reg.n_iter_
+    assert reg.validation_scores_ is None
+    assert reg.solver_state_.step[0] == reg.n_iter_ * X.shape[0]
+    assert not hasattr(reg, "feature_names_in_")
+
+
+def test_feature_names_in(regression_data):
+    pd = pytest.importorskip("pandas")
+    X, y = regression_data
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    reg = GDRegressor(random_state=0).fit(frame, y)
+    assert_array_equal(reg.feature_names_in_, frame.columns)
+
+
+def test_sparsify_densify(regression_data):
+    X, y = regression_data
+    reg = GDRegressor(random_state=0, penalty="l1", alpha=0.05).fit(X, y)
+    dense_pred = reg.predict(X)
+    reg.sparsify()
+    assert sp.issparse(reg.coef_)
+    assert_allclose(reg.predict(X), dense_pred)
+    reg.densify()
+    assert isinstance(reg.coef_, np.ndarray)
+    assert_allclose(reg.predict(X), dense_pred)
+
+
+def _normalise(message):
+    """Sort the items of "{...}" option sets, whose order varies with string
+    hashing between processes."""
+    return re.sub(
+        r"\{([^{}]*)\}",
+        lambda m: "{" + ", ".join(sorted(m.group(1).split(", "))) + "}",
+        message,
+    )
+
+
+def _error_of(callable_):
+    try:
+        callable_()
+    except Exception as exc:  # noqa: BLE001 - we compare exception types
+        return type(exc), str(exc)
+    return None, None
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"alpha": -1.0},
+        {"loss": "hinge"},
+        {"penalty": "l3"},
+        {"learning_rate": "foo"},
+        {"max_iter": 0},
+        {"eta0": 0.0},
+        {"average": -1},
+        {"validation_fraction": 1.0},
+        {"learning_rate": "optimal", "alpha": 0.0},
+        {"learning_rate": "pa1", "loss": "squared_error"},
+        {"penalty": "elasticnet", "l1_ratio": None},
+        {"tol": -1.0},
+    ],
+)
+def test_parameter_errors_are_sgdregressors(params, regression_data):
+    """Same exception type; the same message (with the name replaced), or,
+    where skgd accepts more values, the same wording listing them."""
+    X, y = regression_data
+    ref_type, ref_msg = _error_of(lambda: SGDRegressor(**params).fit(X, y))
+    our_type, our_msg = _error_of(lambda: GDRegressor(**params).fit(X, y))
+    assert ref_type is not None
+    assert our_type is ref_type
+    assert _normalise(our_msg) == _normalise(ref_msg).replace(
+        "SGDRegressor", "GDRegressor"
+    )
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"solver": "lbfgs"}, r"The 'solver' parameter of GDRegressor must be"),
+        ({"batch_size": 0}, r"The 'batch_size' parameter of GDRegressor must be"),
+        ({"batch_size": "half"}, r"'batch_size' parameter .* Got 'half' instead"),
+        ({"clip_norm": 0.0}, r"The 'clip_norm' parameter of GDRegressor must be"),
+        ({"clip_value": -1.0}, r"The 'clip_value' parameter of GDRegressor must be"),
+        ({"solver": object()}, r"implementing 'init_state' and 'update'"),
+    ],
+)
+def test_skgd_parameter_errors(params, match, regression_data):
+    X, y = regression_data
+    with pytest.raises(InvalidParameterError, match=match):
+        GDRegressor(**params).fit(X, y)
+
+
+def test_invalid_solver_lists_every_option(regression_data):
+    X, y = regression_data
+    with pytest.raises(InvalidParameterError) as exc:
+        GDRegressor(solver="lbfgs").fit(X, y)
+    for name in SOLVERS:
+        assert repr(name) in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"solver": "adam"},
+        {"batch_size": 8},
+        {"clip_norm": 1.0},
+    ],
+)
+@pytest.mark.parametrize("learning_rate", ["pa1", "pa2"])
+def test_passive_aggressive_needs_per_sample_sgd(
+    params, learning_rate, regression_data
+):
+    X, y = regression_data
+    reg = GDRegressor(loss="epsilon_insensitive", learning_rate=learning_rate, **params)
+    with pytest.raises(ValueError, match="requires solver='sgd', batch_size=1"):
+        reg.fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "X_bad, y_bad",
+    [
+        ("nan", None),
+        ("inf", None),
+        ("strings", None),
+        ("empty", None),
+        ("3d", None),
+        (None, "2d"),
+        (None, "short"),
+    ],
+)
+def test_bad_input_errors_are_sgdregressors(X_bad, y_bad, regression_data):
+    X, y = regression_data
+    X = X.copy()
+    y = y.copy()
+    if X_bad == "nan":
+        X[3, 2] = np.nan
+    elif X_bad == "inf":
+        X[1, 1] = np.inf
+    elif X_bad == "strings":
+        X = np.array([["a", "b"]] * 4)
+        y = y[:4]
+    elif X_bad == "empty":
+        X = X[:0]
+        y = y[:0]
+    elif X_bad == "3d":
+        X = X.reshape(4, 100, -1)
+        y = y[:4]
+    if y_bad == "2d":
+        y = np.c_[y, y]
+    elif y_bad == "short":
+        y = y[:-1]
+    ref_type, ref_msg = _error_of(lambda: SGDRegressor().fit(X, y))
+    our_type, our_msg = _error_of(lambda: GDRegressor().fit(X, y))
+    assert ref_type is not None and our_type is ref_type
+    assert our_msg == ref_msg.replace("SGDRegressor", "GDRegressor")
+
+
+def test_partial_fit_errors(regression_data):
+    X, y = regression_data
+    reg = GDRegressor().partial_fit(X, y)
+    with pytest.raises(ValueError, match="X has 5 features, but GDRegressor is"):
+        reg.partial_fit(X[:, :5], y)
+    with pytest.raises(ValueError, match="early_stopping should be False"):
+        GDRegressor(early_stopping=True).partial_fit(X, y)
+
+
+def test_all_zero_sample_weight(regression_data):
+    X, y = regression_data
+    with pytest.raises(ValueError, match="weight.*zero|zero.*weight"):
+        GDRegressor().fit(X, y, sample_weight=np.zeros(X.shape[0]))
+
+
+@pytest.mark.parametrize("bad", ["coef", "intercept"])
+def test_init_shape_errors(bad, regression_data):
+    X, y = regression_data
+    kwargs = {"coef_init": np.zeros(3)} if bad == "coef" else {"intercept_init": [1, 2]}
+    match = "Provided coef_init" if bad == "coef" else "Provided intercept_init"
+    with pytest.raises(ValueError, match=match):
+        GDRegressor().fit(X, y, **kwargs)
+
+
+def test_convergence_warning(regression_data):
+    X, y = regression_data
+    with pytest.warns(ConvergenceWarning, match="Maximum number of iteration"):
+        GDRegressor(max_iter=1).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        GDRegressor(max_iter=1, tol=None).fit(X, y)
+
+
+def _run_verbose(est, X, y):
+    buffer = io.StringIO()
+    with redirect_stdout(buffer):
+        est.fit(X, y)
+    return re.sub(r"\d+\.\d\d seconds", "<time> seconds", buffer.getvalue())
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_verbose_output_is_sgdregressors(early_stopping, regression_data):
+    X, y = regression_data
+    params = dict(verbose=1, random_state=0, early_stopping=early_stopping)
+    ours = _run_verbose(GDRegressor(**params), X, y)
+    assert ours == _run_verbose(SGDRegressor(**params), X, y)
+    assert "-- Epoch 1\nNorm: " in ours
+
+
+# ---------------------------------------------------------------------------
+# skgd's axes
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("batch_size", BATCH_SIZES)
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_every_solver_fits(solver, batch_size, regression_data):
+    X, y = regression_data
+    reg = _suitable(solver, batch_size).fit(X, y)
+    assert reg.score(X, y) > 0.95
+    assert reg.solver_state_.step[0] > 0
+    assert len(reg.loss_curve_) == reg.n_iter_
+
+
+def test_full_batch_loss_curve_is_the_objective(regression_data):
+    """With batch_size='full' each entry is the exact objective before the
+    step, recomputed here from the recorded iterates."""
+    X, y = regression_data
+    alpha = 0.01
+    reg = GDRegressor(
+        batch_size="full", learning_rate="constant", eta0=0.1, alpha=alpha, tol=None
+    )
+    coefs, intercepts, curve = [], [], []
+    for _ in range(5):
+        if hasattr(reg, "coef_"):
+            coefs.append(reg.coef_.copy())
+            intercepts.append(reg.intercept_[0])
+        else:
+            coefs.append(np.zeros(X.shape[1]))
+            intercepts.append(0.0)
+        reg.partial_fit(X, y)
+        curve.append(reg.loss_curve_[-1])
+    for w, b, value in zip(coefs, intercepts, curve):
+        expected = 0.5 * np.mean((X @ w + b - y) ** 2) + 0.5 * alpha * w @ w
+        assert_allclose(value, expected, rtol=1e-12)
+
+
+def test_validation_scores(regression_data):
+    X, y = regression_data
+    reg = GDRegressor(early_stopping=True, random_state=0).fit(X, y)
+    assert len(reg.validation_scores_) == reg.n_iter_
+    assert max(reg.validation_scores_) > 0.9
+
+
+@pytest.mark.parametrize("solver", ["adam", Adam(beta_2=0.99)])
+def test_partial_fit_keeps_solver_state(solver, regression_data):
+    X, y = regression_data
+    reg = GDRegressor(solver=solver, batch_size=50, eta0=0.01)
+    reg.partial_fit(X, y)
+    assert isinstance(reg.solver_state_, AdamState)
+    first_moment = reg.solver_state_.m.copy()
+    assert reg.solver_state_.step[0] == 8
+    reg.partial_fit(X, y)
+    assert reg.solver_state_.step[0] == 16
+    assert not np.allclose(reg.solver_state_.m, first_moment)
+
+
+def test_partial_fit_solver_change_restarts_state(regression_data):
+    X, y = regression_data
+    reg = GDRegressor(solver="adam", batch_size=50).partial_fit(X, y)
+    reg.set_params(solver="momentum")
+    with pytest.warns(UserWarning, match="solver state .* restarts from zero"):
+        reg.partial_fit(X, y)
+    assert reg.solver_state_.step[0] == 8
+
+
+def test_warm_start_restarts_solver_state(regression_data):
+    X, y = regression_data
+    reg = GDRegressor(
+        solver="adam", batch_size=50, warm_start=True, max_iter=3, tol=None
+    )
+    reg.fit(X, y)
+    coef = reg.coef_.copy()
+    reg.fit(X, y)
+    assert reg.solver_state_.step[0] == 3 * 8
+    assert reg.t_ == 1 + 3 * X.shape[0]
+    assert not np.allclose(reg.coef_, coef)
+
+
+def test_solver_objects_grid_search_and_clone(regression_data):
+    X, y = regression_data
+    reg = GDRegressor(solver=Adam(), batch_size=32, eta0=0.02, random_state=0)
+    search = GridSearchCV(reg, {"solver__beta_1": [0.5, 0.9]}, cv=2).fit(X, y)
+    assert search.best_params_["solver__beta_1"] in (0.5, 0.9)
+    assert reg.solver.get_params() == Adam().get_params()
+    assert clone(reg).solver is not reg.solver
+
+
+def test_pipeline_grid_search_over_rate_batch_and_solver(regression_data):
+    X, y = regression_data
+    pipe = make_pipeline(StandardScaler(), GDRegressor(random_state=0, max_iter=200))
+    grid = {
+        "gdregressor__eta0": [1e-4, 0.01],
+        "gdregressor__batch_size": [1, 32, "full"],
+        "gdregressor__solver": ["sgd", "adam"],
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search = GridSearchCV(pipe, grid, cv=3, n_jobs=2).fit(X, y)
+    assert search.best_score_ > 0.95
+    # the smallest rate cannot get there in 200 epochs of full batch descent
+    scores = search.cv_results_["mean_test_score"]
+    params = search.cv_results_["params"]
+    worst = params[int(np.argmin(scores))]
+    assert worst["gdregressor__eta0"] == 1e-4
+
+
+class _NumpyAdam(Solver):
+    """Adam written as a user would, to compare with the compiled one."""
+
+    def __init__(self, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+
+    def init_state(self, n_coef, dtype):
+        return AdamState(
+            step=np.zeros(1, dtype=np.int64),
+            m=np.zeros(n_coef, dtype=dtype),
+            v=np.zeros(n_coef, dtype=dtype),
+        )
+
+    def update(self, grad, state):
+        state.step[0] += 1
+        t = state.step[0]
+        m = self.beta_1 * state.m + (1 - self.beta_1) * grad
+        v = self.beta_2 * state.v + (1 - self.beta_2) * grad**2
+        state.m[:], state.v[:] = m, v
+        m_hat = m / (1 - self.beta_1**t)
+        v_hat = v / (1 - self.beta_2**t)
+        return m_hat / (np.sqrt(v_hat) + self.epsilon), state
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+def test_user_solver_matches_compiled(fmt, regression_data):
+    X, y = regression_data
+    if fmt == "csr":
+        X = sp.csr_matrix(X)
+    params = dict(batch_size=16, eta0=0.01, random_state=0, max_iter=5, tol=None)
+    compiled = GDRegressor(solver=Adam(lazy=False), **params).fit(X, y)
+    python = GDRegressor(solver=_NumpyAdam(), **params).fit(X, y)
+    assert_allclose(python.coef_, compiled.coef_, rtol=1e-9)
+    assert_allclose(python.intercept_, compiled.intercept_, rtol=1e-9)
+    assert_allclose(python.loss_curve_, compiled.loss_curve_, rtol=1e-9)
+
+
+# ---------------------------------------------------------------------------
+# divergence is loud
+# ---------------------------------------------------------------------------
+def test_unscaled_check_data_diverges_loudly():
+    """The X ~ N(100, 1) data of three scikit-learn estimator checks: the
+    reason they are expected failures for plain steps."""
+    rng = np.random.RandomState(0)
+    X = rng.normal(loc=100, size=(100, 2))
+    y = rng.normal(size=100)
+    ref = SGDRegressor(random_state=0).fit(X, y)
+    assert ref.score(X, y) < -1e10
+    with pytest.raises(ValueError, match=r"diverged at epoch #1.*StandardScaler"):
+        GDRegressor(random_state=0).fit(X, y)
+
+
+def test_overflow_message_extends_sklearns():
+    X = np.array([[1e200, 1e200], [1e200, -1e200]])
+    y = np.array([1e200, -1e200])
+    ref_type, ref_msg = _error_of(lambda: SGDRegressor(penalty=None).fit(X, y))
+    assert ref_type is ValueError
+    with pytest.raises(ValueError) as exc:
+        GDRegressor(penalty=None).fit(X, y)
+    assert str(exc.value).startswith(ref_msg)
+    assert "clip_norm" in str(exc.value) and "eta0" in str(exc.value)
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_read_only_and_memmap_input_use_the_same_kernels(fmt, dtype, tmp_path):
+    rng = np.random.RandomState(0)
+    X = rng.randn(60, 4).astype(dtype)
+    y = (X @ np.arange(4.0)).astype(dtype)
+    path = tmp_path / "X.dat"
+    mm = np.memmap(path, dtype=dtype, mode="w+", shape=X.shape)
+    mm[:] = X
+    mm.flush()
+    X_ro = np.memmap(path, dtype=dtype, mode="r", shape=X.shape)
+    y_ro = y.copy()
+    y_ro.setflags(write=False)
+    if fmt == "csr":
+        X, X_ro = sp.csr_matrix(X), sp.csr_matrix(X)
+        X_ro.data.setflags(write=False)
+        X_ro.indices.setflags(write=False)
+    for params in ({}, {"solver": "adam", "batch_size": 8}):
+        ref = GDRegressor(random_state=0, **params).fit(X, y)
+        ours = GDRegressor(random_state=0, **params).fit(X_ro, y_ro)
+        assert_array_equal(ours.coef_, ref.coef_)
+    assert len(_kernels.sgd_epoch.signatures) == 2
+    assert len(_kernels.minibatch_epoch.signatures) == 2
+
+
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("params", [{}, {"solver": "adam", "batch_size": 64}])
+def test_fit_makes_no_copy_of_X(fmt, dtype, params):
+    """Peak extra memory of fit: under 10% of X plus sixteen vectors of
+    n_samples floats (y, weights, order, ...); a copy of X would not fit."""
+    n_samples = 20000
+    rng = np.random.RandomState(0)
+    X = rng.randn(n_samples, 200).astype(dtype)
+    y = X[:, 0] + 0.1 * rng.randn(n_samples)
+    if fmt == "csr":
+        X[X < 0.5] = 0.0
+        X = sp.csr_matrix(X)
+        size = X.data.nbytes + X.indices.nbytes
+    else:
+        size = X.nbytes
+    reg = GDRegressor(max_iter=1, tol=None, **params)
+    reg.fit(X[:100], y[:100])  # compile outside the measurement
+    tracemalloc.start()
+    reg.fit(X, y)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 0.1 * size + 16 * 8 * n_samples
+
+
+def test_pickle_round_trip_continues_identically(regression_data):
+    X, y = regression_data
+    reg = GDRegressor(solver="adam", batch_size=32, random_state=0).partial_fit(X, y)
+    copy = pickle.loads(pickle.dumps(reg))
+    assert_array_equal(copy.predict(X), reg.predict(X))
+    reg.partial_fit(X, y)
+    copy.partial_fit(X, y)
+    assert_array_equal(copy.coef_, reg.coef_)
+    assert_array_equal(copy.solver_state_.v, reg.solver_state_.v)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_fixed_random_state_is_reproducible(solver, regression_data):
+    X, y = regression_data
+    first = _suitable(solver, 16).fit(X, y)
+    second = _suitable(solver, 16).fit(X, y)
+    assert_array_equal(first.coef_, second.coef_)
+    other = _suitable(solver, 16, random_state=1).fit(X, y)
+    assert not np.array_equal(first.coef_, other.coef_)
+
+
+@pytest.mark.parametrize(
+    "solver, batch_size",
+    [("sgd", 1), ("sgd", 8), ("sgd", "full")]
+    + [
+        (Momentum(lazy=False), 8),
+        (Adam(lazy=False), 8),
+        ("adagrad", 8),
+        ("rmsprop", 8),
+    ],
+)
+@pytest.mark.parametrize("penalty", [None, "l2"])
+def test_sparse_equals_dense_where_exact(solver, batch_size, penalty, regression_data):
+    """fit_intercept=False (the sparse intercept step is damped by 0.01, as in
+    scikit-learn). Lazy AdaGrad and RMSProp are exact only without L2."""
+    if isinstance(solver, str) and solver in ("adagrad", "rmsprop") and penalty:
+        pytest.skip("lazy AdaGrad/RMSProp are exact only without an L2 term")
+    X, y = regression_data
+    X = X.copy()
+    X[np.abs(X) < 0.7] = 0.0
+    params = dict(
+        solver=solver,
+        batch_size=batch_size,
+        penalty=penalty,
+        fit_intercept=False,
+        random_state=0,
+        max_iter=5,
+        tol=None,
+    )
+    dense = GDRegressor(**params).fit(X, y)
+    sparse = GDRegressor(**params).fit(sp.csr_matrix(X), y)
+    assert_allclose(sparse.coef_, dense.coef_, rtol=1e-9, atol=1e-12)
