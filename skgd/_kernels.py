@@ -334,8 +334,12 @@ def sgd_epoch(
         yk = y[k]
 
         inner = 0.0
-        for j in range(nnz):
-            inner += w[xi[j]] * xd[j]
+        if dense:
+            for j in range(nnz):
+                inner += w[j] * xd[j]
+        else:
+            for j in range(nnz):
+                inner += w[xi[j]] * xd[j]
         inner *= wscale
         p = ct(inner) + intercept
         if lr_code == OPTIMAL:
@@ -394,11 +398,19 @@ def sgd_epoch(
             step = cu / wscale
             l2acc = 0.0
             l1acc = 0.0
-            for j in range(nnz):
-                idx = xi[j]
-                w[idx] = w[idx] + np.float64(xd[j]) * step
-                l2acc += w[idx] * w[idx]
-                l1acc += abs(np.float64(w[idx]))
+            if dense:
+                for j in range(nnz):
+                    wj = ct(w[j] + np.float64(xd[j]) * step)
+                    w[j] = wj
+                    l2acc += wj * wj
+                    l1acc += abs(np.float64(wj))
+            else:
+                for j in range(nnz):
+                    idx = xi[j]
+                    wj = ct(w[idx] + np.float64(xd[j]) * step)
+                    w[idx] = wj
+                    l2acc += wj * wj
+                    l1acc += abs(np.float64(wj))
             sq_norm = ct(l2acc * (wscale * wscale))
             l1_norm = ct(l1acc * wscale)
         if fit_intercept:
@@ -569,8 +581,12 @@ def minibatch_epoch(
                 xi = indices[s:e]
             xd = data[s:e]
             inner = 0.0
-            for j in range(e - s):
-                inner += w[xi[j]] * xd[j]
+            if dense:
+                for j in range(nf):
+                    inner += w[j] * xd[j]
+            else:
+                for j in range(e - s):
+                    inner += w[xi[j]] * xd[j]
             p = inner + intercept
             yr = y[r]
             cw = weight_pos if yr > 0.0 else weight_neg
@@ -583,10 +599,18 @@ def minibatch_epoch(
             elif dl > MAX_DLOSS:
                 dl = MAX_DLOSS
             dl *= wr
-            if dl != 0.0 or not full:
+            if dense:
+                if dl != 0.0:
+                    for j in range(nf):
+                        gbuf[j] += dl * xd[j]
+            elif full:
+                if dl != 0.0:
+                    for j in range(e - s):
+                        gbuf[xi[j]] += dl * xd[j]
+            else:
                 for j in range(e - s):
                     idx = xi[j]
-                    if not full and mark[idx] == 0:
+                    if mark[idx] == 0:
                         mark[idx] = 1
                         gbuf[idx] = 0.0
                         touched[n_touched] = idx
@@ -634,6 +658,9 @@ def minibatch_epoch(
         )
 
         # ---- solver direction, written into gbuf (and gb for the intercept)
+        if solver == ADAM:
+            bc1 = 1.0 - hp[0] ** t
+            bc2 = 1.0 - hp[1] ** t
         for jj in range(n_coords + 1):
             if jj == n_coords:
                 if not fit_intercept:
@@ -669,8 +696,8 @@ def minibatch_epoch(
                 v = b2 * s2[j] + (1.0 - b2) * g * g
                 s1[j] = m
                 s2[j] = v
-                mhat = m / (1.0 - b1**t)
-                vhat = v / (1.0 - b2**t)
+                mhat = m / bc1
+                vhat = v / bc2
                 d = mhat / (math.sqrt(vhat) + hp[2])
             if j == nf:
                 gb = d
