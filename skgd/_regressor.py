@@ -390,7 +390,13 @@ class GDRegressor(RegressorMixin, BaseGD):
             self._standard_coef = coef
             self._average_intercept = np.atleast_1d(average_intercept)
             self._standard_intercept = np.atleast_1d(intercept)
-            if self.average <= self.t_ - 1.0:
+            # scikit-learn's rule (t_ counts rows) for its per-sample path;
+            # with batches, once any update has been averaged
+            if self._uses_exact_sgd_path():
+                averaged = self.average <= self.t_ - 1.0
+            else:
+                averaged = self._average_count_ > 0
+            if averaged:
                 self.coef_ = average_coef
                 self.intercept_ = np.atleast_1d(average_intercept)
             else:

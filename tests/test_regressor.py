@@ -498,6 +498,22 @@ def test_fit_makes_no_copy_of_X(fmt, dtype, params):
     assert peak < 0.1 * size + 16 * 8 * n_samples
 
 
+@pytest.mark.parametrize("batch_size", [7, "full"])
+def test_average_exposed_once_an_update_is_averaged(batch_size, regression_data):
+    """Before averaging starts, coef_ are the plain weights (as scikit-learn's
+    per-sample rule); afterwards the mean of the averaged iterates."""
+    X, y = regression_data
+    n_updates = 1 if batch_size == "full" else -(-X.shape[0] // 7)
+    params = dict(solver="adam", batch_size=batch_size, eta0=0.01, shuffle=False)
+    late = GDRegressor(average=n_updates + 1, **params).partial_fit(X, y)
+    plain = GDRegressor(**params).partial_fit(X, y)
+    assert_array_equal(late.coef_, plain.coef_)
+    late.partial_fit(X, y)
+    late.partial_fit(X, y)
+    assert late._average_count_ == 2 * n_updates
+    assert not np.array_equal(late.coef_, late._standard_coef)
+
+
 def test_pickle_round_trip_continues_identically(regression_data):
     X, y = regression_data
     reg = GDRegressor(solver="adam", batch_size=32, random_state=0).partial_fit(X, y)
