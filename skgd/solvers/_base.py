@@ -57,7 +57,7 @@ class Solver(BaseEstimator):
     >>> reg = GDRegressor(solver=SignSGD(), batch_size="full", eta0=0.01,
     ...                   learning_rate="constant", penalty=None, tol=None,
     ...                   max_iter=500).fit(X, y)
-    >>> reg.predict([[4.0]]).round(1)
+    >>> reg.predict([[4.0]]).round()
     array([9.])
     """
 
