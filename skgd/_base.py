@@ -192,22 +192,23 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
     def _reference_objective(self, X, y, sw_obj, train, coef, intercept):
         """max(objective at the initial coefficients, objective at zero), with
         the per-row weights ``sw_obj`` of the epoch objective: the scale the
-        divergence guard compares against."""
+        divergence guard compares against (inf when it overflows)."""
         loss = self.loss
         eps = float(self.epsilon)
         y_t = np.asarray(y[train], dtype=np.float64)
         sw = np.asarray(sw_obj[train], dtype=np.float64)
         n = max(y_t.shape[0], 1)
-        at_zero = np.sum(sw * _losses.loss_value(loss, y_t, np.zeros_like(y_t), eps))
-        at_zero /= n
-        if not np.any(coef) and intercept == 0.0:
-            return at_zero
-        p = safe_sparse_dot(X[train], coef.astype(np.float64), dense_output=True)
-        p = np.asarray(p).ravel() + intercept
-        at_init = np.sum(sw * _losses.loss_value(loss, y_t, p, eps)) / n
-        at_init += _penalty_value(
-            self._penalty_code(), self.alpha, self._get_l1_ratio(), coef
-        )
+        with np.errstate(over="ignore", invalid="ignore"):
+            zero = np.zeros_like(y_t)
+            at_zero = np.sum(sw * _losses.loss_value(loss, y_t, zero, eps)) / n
+            if not np.any(coef) and intercept == 0.0:
+                return at_zero
+            p = safe_sparse_dot(X[train], coef.astype(np.float64), dense_output=True)
+            p = np.asarray(p).ravel() + intercept
+            at_init = np.sum(sw * _losses.loss_value(loss, y_t, p, eps)) / n
+            at_init += _penalty_value(
+                self._penalty_code(), self.alpha, self._get_l1_ratio(), coef
+            )
         return max(at_zero, at_init)
 
     def _run_epochs(
@@ -608,4 +609,3 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
-

@@ -224,6 +224,17 @@ def loss_derivative(code, y, p, eps):
         return 0.0
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _row(data, indices, indptr, dense, feat, n_features, r):
+    """Values and column indices of row ``r`` (see the module docstring)."""
+    if dense:
+        s = r * n_features
+        return data[s : s + n_features], feat
+    s = indptr[r]
+    e = indptr[r + 1]
+    return data[s:e], indices[s:e]
+
+
 @njit(cache=True, nogil=True)
 def _rand_r(seed):
     """scikit-learn's 32-bit xorshift ``our_rand_r``: (new seed, draw)."""
@@ -321,16 +332,8 @@ def sgd_epoch(
         k = order[i]
         if vmask[k]:
             continue
-        if dense:
-            s = k * n_features
-            e = s + n_features
-            xi = feat
-        else:
-            s = indptr[k]
-            e = indptr[k + 1]
-            xi = indices[s:e]
-        xd = data[s:e]
-        nnz = e - s
+        xd, xi = _row(data, indices, indptr, dense, feat, n_features, k)
+        nnz = xd.shape[0]
         yk = y[k]
 
         inner = 0.0
@@ -571,21 +574,13 @@ def minibatch_epoch(
             if vmask[r]:
                 continue
             nrows += 1
-            if dense:
-                s = r * nf
-                e = s + nf
-                xi = feat
-            else:
-                s = indptr[r]
-                e = indptr[r + 1]
-                xi = indices[s:e]
-            xd = data[s:e]
+            xd, xi = _row(data, indices, indptr, dense, feat, nf, r)
             inner = 0.0
             if dense:
                 for j in range(nf):
                     inner += w[j] * xd[j]
             else:
-                for j in range(e - s):
+                for j in range(xd.shape[0]):
                     inner += w[xi[j]] * xd[j]
             p = inner + intercept
             yr = y[r]
@@ -605,10 +600,10 @@ def minibatch_epoch(
                         gbuf[j] += dl * xd[j]
             elif full:
                 if dl != 0.0:
-                    for j in range(e - s):
+                    for j in range(xd.shape[0]):
                         gbuf[xi[j]] += dl * xd[j]
             else:
-                for j in range(e - s):
+                for j in range(xd.shape[0]):
                     idx = xi[j]
                     if mark[idx] == 0:
                         mark[idx] = 1

@@ -22,7 +22,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skgd import GDRegressor, _kernels
-from skgd.solvers import Adam, AdamState, Momentum, Solver
+from skgd.solvers import Adam, AdamState, Momentum
 
 SOLVERS = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"]
 BATCH_SIZES = [1, 32, "full"]
@@ -381,45 +381,6 @@ def test_pipeline_grid_search_over_rate_batch_and_solver(regression_data):
     params = search.cv_results_["params"]
     worst = params[int(np.argmin(scores))]
     assert worst["gdregressor__eta0"] == 1e-4
-
-
-class _NumpyAdam(Solver):
-    """Adam written as a user would, to compare with the compiled one."""
-
-    def __init__(self, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-
-    def init_state(self, n_coef, dtype):
-        return AdamState(
-            step=np.zeros(1, dtype=np.int64),
-            m=np.zeros(n_coef, dtype=dtype),
-            v=np.zeros(n_coef, dtype=dtype),
-        )
-
-    def update(self, grad, state):
-        state.step[0] += 1
-        t = state.step[0]
-        m = self.beta_1 * state.m + (1 - self.beta_1) * grad
-        v = self.beta_2 * state.v + (1 - self.beta_2) * grad**2
-        state.m[:], state.v[:] = m, v
-        m_hat = m / (1 - self.beta_1**t)
-        v_hat = v / (1 - self.beta_2**t)
-        return m_hat / (np.sqrt(v_hat) + self.epsilon), state
-
-
-@pytest.mark.parametrize("fmt", ["dense", "csr"])
-def test_user_solver_matches_compiled(fmt, regression_data):
-    X, y = regression_data
-    if fmt == "csr":
-        X = sp.csr_matrix(X)
-    params = dict(batch_size=16, eta0=0.01, random_state=0, max_iter=5, tol=None)
-    compiled = GDRegressor(solver=Adam(lazy=False), **params).fit(X, y)
-    python = GDRegressor(solver=_NumpyAdam(), **params).fit(X, y)
-    assert_allclose(python.coef_, compiled.coef_, rtol=1e-9)
-    assert_allclose(python.intercept_, compiled.intercept_, rtol=1e-9)
-    assert_allclose(python.loss_curve_, compiled.loss_curve_, rtol=1e-9)
 
 
 # ---------------------------------------------------------------------------
