@@ -44,6 +44,21 @@ def _penalty_value(penalty_code, alpha, l1_ratio, w):
     return alpha * ((1 - l1_ratio) * 0.5 * np.dot(w, w) + l1_ratio * np.abs(w).sum())
 
 
+class ProblemState:
+    """What one linear problem carries from one call to the next: the solver
+    state, the cumulative L1 penalty, the number of averaged updates, and the
+    record of the objective and validation scores.  (A one-vs-rest classifier
+    has one per class.)"""
+
+    def __init__(self):
+        self.solver_state = None
+        self.l1_u = 0.0
+        self.l1_q = None
+        self.average_count = 0.0
+        self.loss_curve = []
+        self.validation_scores = None
+
+
 class BaseGD(SparseCoefMixin, BaseEstimator):
     """Base class of the gradient-descent linear models.
 
@@ -226,12 +241,14 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
         seed,
         weight_pos=1.0,
         weight_neg=1.0,
+        problem,
         reset_state,
     ):
         """Run up to ``max_iter`` epochs on (X, y) from the given state.
 
-        ``coef`` (and ``average_coef``) are updated in place.  Returns
-        (intercept, average_intercept, n_iter).
+        ``coef`` (and ``average_coef``) are updated in place, and so is
+        ``problem`` (a ``ProblemState``). Returns (intercept,
+        average_intercept, n_iter).
         """
         from skgd import _kernels
 
@@ -271,7 +288,10 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
         exact = self._uses_exact_sgd_path()
 
         solver = get_solver(self.solver)
-        state = self._solver_state(solver, n_features + 1, dtype, reset_state)
+        if reset_state:
+            problem.loss_curve = []
+        problem.validation_scores = [] if self.early_stopping else None
+        state = self._solver_state(problem, solver, n_features + 1, dtype, reset_state)
         use_l1 = penalty_code in (1, 3)
 
         # full batch: weights rescaled to mean one over the training rows, so
@@ -305,14 +325,14 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
             st[_kernels.ST_T] = self.t_
             wscale_threshold = 1e-6 if dtype == np.float32 else 1e-9
         else:
-            u, q = self._l1_state(n_features, dtype, use_l1, reset_state)
+            u, q = self._l1_state(problem, n_features, dtype, use_l1, reset_state)
             aw = average_coef if average else np.zeros(0, dtype=dtype)
             st = np.zeros(_kernels.MB_SIZE, dtype=np.float64)
             st[_kernels.MB_INTERCEPT] = intercept
             st[_kernels.MB_AVG_INTERCEPT] = average_intercept
             st[_kernels.MB_U] = u
             st[_kernels.MB_STEP] = state.step[0]
-            st[_kernels.MB_AVG_COUNT] = self._average_count(reset_state)
+            st[_kernels.MB_AVG_COUNT] = 0.0 if reset_state else problem.average_count
             compiled = solver._code is not None
             if compiled:
                 code, hp = solver._kernel_params()
@@ -373,7 +393,7 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
                 norm = float(np.linalg.norm(coef))
             count += n_used
             objective = objective_sum / train_count
-            self.loss_curve_.append(objective)
+            problem.loss_curve.append(objective)
 
             if not np.isfinite(intercept) or not np.all(np.isfinite(coef)):
                 self._raise_overflow(epoch)
@@ -386,7 +406,7 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
 
             if self.early_stopping:
                 score = self._validation_score(X_val, y_val, sw_val, coef, intercept)
-                self.validation_scores_.append(score)
+                problem.validation_scores.append(score)
                 if self.verbose > 0:
                     self._print_epoch(
                         norm, coef, intercept, count, sumloss, objective_sum,
@@ -427,22 +447,22 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
             _kernels.reset_wscale(coef, aw, st, bool(average))
             state.step[0] += count
             return intercept, st[_kernels.ST_AVG_INTERCEPT], epoch + 1
-        self._l1_u_ = st[_kernels.MB_U]
-        self._l1_q_ = q
-        self._average_count_ = st[_kernels.MB_AVG_COUNT]
+        problem.l1_u = st[_kernels.MB_U]
+        problem.l1_q = q
+        problem.average_count = st[_kernels.MB_AVG_COUNT]
         if compiled:
             self._store_state_vectors(state, s1, s2)
-        self.solver_state_ = state
+        problem.solver_state = state
         return intercept, st[_kernels.MB_AVG_INTERCEPT], epoch + 1
 
     # ------------------------------------------------------------------
     # state kept between partial_fit calls
     # ------------------------------------------------------------------
-    def _solver_state(self, solver, n_coef, dtype, reset):
+    def _solver_state(self, problem, solver, n_coef, dtype, reset):
         fresh = solver.init_state(n_coef, dtype)
-        old = getattr(self, "solver_state_", None)
+        old = problem.solver_state
         if reset or old is None:
-            self.solver_state_ = fresh
+            problem.solver_state = fresh
             return fresh
         compatible = type(old) is type(fresh) and all(
             np.shape(a) == np.shape(b) for a, b in zip(old, fresh)
@@ -455,7 +475,7 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
                 "count) restarts from zero.",
                 UserWarning,
             )
-            self.solver_state_ = fresh
+            problem.solver_state = fresh
             return fresh
         return old
 
@@ -474,16 +494,12 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
             if arr is not vec:
                 arr[...] = vec
 
-    def _l1_state(self, n_features, dtype, use_l1, reset):
-        q = getattr(self, "_l1_q_", None)
-        if reset or q is None or q.shape[0] != (n_features if use_l1 else 0):
-            return 0.0, np.zeros(n_features if use_l1 else 0, dtype=dtype)
-        return self._l1_u_, q
-
-    def _average_count(self, reset):
-        if reset:
-            return 0.0
-        return getattr(self, "_average_count_", 0.0)
+    def _l1_state(self, problem, n_features, dtype, use_l1, reset):
+        q = problem.l1_q
+        size = n_features if use_l1 else 0
+        if reset or q is None or q.shape[0] != size:
+            return 0.0, np.zeros(size, dtype=dtype)
+        return problem.l1_u, q
 
     # ------------------------------------------------------------------
     # user-defined solvers: one batch at a time in numpy

@@ -14,7 +14,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from skgd._base import MAX_INT, BaseGD
+from skgd._base import MAX_INT, BaseGD, ProblemState
 from skgd._codes import REGRESSION_LOSSES
 
 
@@ -350,9 +350,8 @@ class GDRegressor(RegressorMixin, BaseGD):
             self._average_intercept = np.zeros(1, dtype=X.dtype, order="C")
         if not hasattr(self, "t_"):
             self.t_ = 1.0
-        if reset_state or not hasattr(self, "loss_curve_"):
-            self.loss_curve_ = []
-        self.validation_scores_ = [] if self.early_stopping else None
+        if reset_state or not hasattr(self, "_problem_"):
+            self._problem_ = ProblemState()
 
         validation_mask = self._make_validation_split(y, sample_mask=sample_weight > 0)
         random_state = check_random_state(self.random_state)
@@ -383,8 +382,12 @@ class GDRegressor(RegressorMixin, BaseGD):
             average_intercept=float(average_intercept[0]),
             validation_mask=validation_mask,
             seed=seed,
+            problem=self._problem_,
             reset_state=reset_state,
         )
+        self.solver_state_ = self._problem_.solver_state
+        self.loss_curve_ = self._problem_.loss_curve
+        self.validation_scores_ = self._problem_.validation_scores
         self.t_ += self.n_iter_ * n_samples
         if self.average > 0:
             self._standard_coef = coef
@@ -395,7 +398,7 @@ class GDRegressor(RegressorMixin, BaseGD):
             if self._uses_exact_sgd_path():
                 averaged = self.average <= self.t_ - 1.0
             else:
-                averaged = self._average_count_ > 0
+                averaged = self._problem_.average_count > 0
             if averaged:
                 self.coef_ = average_coef
                 self.intercept_ = np.atleast_1d(average_intercept)

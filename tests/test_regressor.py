@@ -471,7 +471,7 @@ def test_average_exposed_once_an_update_is_averaged(batch_size, regression_data)
     assert_array_equal(late.coef_, plain.coef_)
     late.partial_fit(X, y)
     late.partial_fit(X, y)
-    assert late._average_count_ == 2 * n_updates
+    assert late._problem_.average_count == 2 * n_updates
     assert not np.array_equal(late.coef_, late._standard_coef)
 
 
