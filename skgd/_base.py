@@ -24,6 +24,14 @@ MAX_INT = np.iinfo(np.int32).max
 #: declared divergent.
 DIVERGENCE_FACTOR = 1e4
 
+#: Losses whose gradient grows with the residual: only with these can the
+#: iterates explode exponentially.  The others have bounded gradients (the
+#: weights grow at most linearly with the steps; large weights are harmless
+#: to a classifier's decisions), so only non-finite values count there.
+GROWING_GRADIENT_LOSSES = frozenset(
+    {"squared_error", "squared_epsilon_insensitive", "squared_hinge"}
+)
+
 SOLVER_NAMES = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
 
 _FIXES = (
@@ -197,11 +205,16 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
 
     def _validation_score(self, X_val, y_val, sw_val, coef, intercept):
         """Score of the raw coefficient array on the validation split, as
-        scikit-learn's ``_ValidationScoreCallback`` computes it."""
-        from sklearn.metrics import r2_score
+        scikit-learn's ``_ValidationScoreCallback`` computes it: R² for a
+        regressor; for one binary problem of a classifier, the accuracy of
+        the sign of the decision against the problem's labels."""
+        from sklearn.metrics import accuracy_score, r2_score
 
         pred = safe_sparse_dot(X_val, coef.reshape(1, -1).T, dense_output=True)
         pred = (pred + np.atleast_1d(intercept)).ravel()
+        if is_classifier(self):
+            signs = np.array([-1, 1], dtype=y_val.dtype)[(pred > 0).astype(int)]
+            return accuracy_score(y_val, signs, sample_weight=sw_val)
         return r2_score(y_val, pred, sample_weight=sw_val)
 
     def _reference_objective(self, X, y, sw_obj, train, coef, intercept):
@@ -305,7 +318,9 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
 
         # scikit-learn's per-sample objective is the unweighted mean loss
         sw_obj = np.ones_like(sample_weight) if exact else sample_weight
-        reference = self._reference_objective(X, y, sw_obj, train, coef, intercept)
+        reference = 0.0
+        if self.loss in GROWING_GRADIENT_LOSSES:
+            reference = self._reference_objective(X, y, sw_obj, train, coef, intercept)
         if self.early_stopping:
             X_val = X[validation_mask]
             y_val = y[validation_mask]
@@ -397,7 +412,11 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
 
             if not np.isfinite(intercept) or not np.all(np.isfinite(coef)):
                 self._raise_overflow(epoch)
-            if reference > 0 and not objective <= DIVERGENCE_FACTOR * reference:
+            if (
+                self.loss in GROWING_GRADIENT_LOSSES
+                and reference > 0
+                and not objective <= DIVERGENCE_FACTOR * reference
+            ):
                 raise ValueError(
                     "The objective diverged at epoch #%d: %.3g is more than %g "
                     "times its value at the start (%.3g). %s"

@@ -1,0 +1,698 @@
+"""GDClassifier: the drop-in SGDClassifier with pluggable solvers."""
+
+import warnings
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model._base import LinearClassifierMixin
+from sklearn.utils import check_random_state, compute_class_weight
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import _check_partial_fit_first_call
+from sklearn.utils.parallel import Parallel, delayed
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+from skgd._base import MAX_INT, BaseGD, ProblemState
+from skgd._codes import LOSS_CODES
+
+
+class GDClassifier(LinearClassifierMixin, BaseGD):
+    """Linear classification by gradient descent, with pluggable solvers.
+
+    A drop-in replacement for :class:`sklearn.linear_model.SGDClassifier`:
+    every parameter, method, fitted attribute, error and warning of
+    ``SGDClassifier`` is here with the same meaning, and with the default
+    ``solver="sgd"``, ``batch_size=1`` and an integer ``random_state`` the
+    fitted ``coef_``, ``intercept_``, ``n_iter_`` and ``t_`` are
+    ``SGDClassifier``'s, binary and one-vs-rest. skgd adds the solver, the
+    batch size, gradient clipping, the record of the objective and a loud
+    error when a fit diverges, with the semantics of
+    :class:`skgd.GDRegressor`.
+
+    Multi-class problems are solved one-vs-rest: one binary problem per
+    class (the class against all others), each with its own seed drawn from
+    ``random_state`` as scikit-learn does, run in parallel threads with
+    ``n_jobs``; the class with the largest decision wins.
+
+    Parameters
+    ----------
+    loss : {'hinge', 'log_loss', 'modified_huber', 'squared_hinge', \
+            'perceptron', 'squared_error', 'huber', 'epsilon_insensitive', \
+            'squared_epsilon_insensitive'}, default='hinge'
+        The loss function: 'hinge' is the linear SVM, 'log_loss' logistic
+        regression (and gives ``predict_proba``), 'modified_huber' a smooth
+        hinge that also gives probability estimates, 'squared_hinge' the
+        quadratically penalised hinge, 'perceptron' the hinge at threshold 0;
+        the regression losses fit the labels -1 and +1 by regression.
+
+    penalty : {'l2', 'l1', 'elasticnet', None}, default='l2'
+        The regularisation term. None means no penalty.
+
+    alpha : float, default=0.0001
+        Strength of the penalty; also sets the 'optimal' learning rate.
+
+    l1_ratio : float, default=0.15
+        The Elastic Net mixing parameter, in `[0, 1]`; only used with
+        ``penalty='elasticnet'``.
+
+    fit_intercept : bool, default=True
+        Whether to estimate the intercepts.
+
+    max_iter : int, default=1000
+        Maximum number of epochs. Only ``fit`` uses it.
+
+    tol : float or None, default=1e-3
+        The stopping criterion (see :class:`skgd.GDRegressor`). None disables
+        it.
+
+    shuffle : bool, default=True
+        Whether to shuffle the training data after each epoch.
+
+    verbose : int, default=0
+        Print scikit-learn's per-epoch progress lines when positive.
+
+    epsilon : float, default=0.1
+        The insensitive region of 'huber', 'epsilon_insensitive' and
+        'squared_epsilon_insensitive'.
+
+    n_jobs : int, default=None
+        Number of threads for the one-vs-rest problems of a multi-class fit
+        (the compiled loops release the GIL). None means 1 unless in a
+        :obj:`joblib.parallel_backend` context; -1 means all processors.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the shuffling and the validation split exactly as
+        ``SGDClassifier`` does.
+
+    learning_rate : {'constant', 'optimal', 'invscaling', 'adaptive', \
+            'pa1', 'pa2'}, default='optimal'
+        The learning-rate schedule (see :class:`skgd.GDRegressor`); 'pa1'
+        and 'pa2' are the passive-aggressive rules, only with
+        ``loss='hinge'`` and the per-sample plain SGD.
+
+    eta0 : float, default=0.01
+        The initial learning rate; adaptive solvers take it as their base
+        rate.
+
+    power_t : float, default=0.5
+        The exponent of the 'invscaling' schedule.
+
+    early_stopping : bool, default=False
+        Whether to set aside a stratified ``validation_fraction`` of the
+        training data and stop when its accuracy stops improving.
+
+    validation_fraction : float, default=0.1
+        The share of the training data set aside with ``early_stopping``.
+
+    n_iter_no_change : int, default=5
+        Number of epochs without improvement before stopping.
+
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes, multiplied with ``sample_weight``; 'balanced'
+        uses ``n_samples / (n_classes * np.bincount(y))`` (not with
+        ``partial_fit``).
+
+    warm_start : bool, default=False
+        When True, ``fit`` starts from the previous solution; the solver
+        state and the schedule restart.
+
+    average : bool or int, default=False
+        Averaged SGD: ``coef_`` is the average of the weights over the
+        updates from update ``average`` on (True means 1).
+
+    solver : str or Solver, default='sgd'
+        *skgd.* How a gradient becomes a step: 'sgd', 'momentum',
+        'nesterov', 'adagrad', 'rmsprop', 'adam', 'adamw', or a solver
+        object from :mod:`skgd.solvers` (see :class:`skgd.GDRegressor`).
+
+    batch_size : int or 'full', default=1
+        *skgd.* 1 is per-sample SGD (scikit-learn's algorithm), an int ``k``
+        mini-batches of ``k`` rows, 'full' batch gradient descent.
+
+    clip_norm : float or None, default=None
+        *skgd.* Clip the gradient to this L2 norm before the solver sees it.
+
+    clip_value : float or None, default=None
+        *skgd.* Clip each component of the gradient to
+        ``[-clip_value, clip_value]``.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        Weights assigned to the features (float32 when X is float32).
+
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+        Constants in the decision function.
+
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+
+    n_iter_ : int
+        The number of epochs run; for one-vs-rest, the largest over the
+        binary problems.
+
+    t_ : float
+        ``1 + n_iter_ * n_samples``: scikit-learn's update counter.
+
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during ``fit``; defined only when `X` has
+        feature names that are all strings.
+
+    loss_curve_ : list of float, or list of lists of float
+        *skgd.* The training objective of each epoch (see
+        :class:`skgd.GDRegressor`): a list for a binary problem, one list
+        per class for one-vs-rest.
+
+    validation_scores_ : list, list of lists, or None
+        *skgd.* The validation accuracy of each epoch with
+        ``early_stopping`` (per class for one-vs-rest), else None.
+
+    solver_state_ : NamedTuple of ndarrays, or list of them
+        *skgd.* The solver state of the binary problem, or of each
+        one-vs-rest problem; ``partial_fit`` resumes from it.
+
+    See Also
+    --------
+    sklearn.linear_model.SGDClassifier : The per-sample SGD this class
+        reproduces.
+    sklearn.linear_model.LogisticRegression : Logistic regression by
+        second-order solvers.
+    skgd.GDRegressor : The regressor, with the same solvers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skgd import GDClassifier
+    >>> X = np.array([[-1, -1], [-2, -1], [1, 1], [2, 1]])
+    >>> y = np.array([1, 1, 2, 2])
+    >>> clf = make_pipeline(StandardScaler(), GDClassifier(random_state=0))
+    >>> clf.fit(X, y).predict([[-0.8, -1]])
+    array([1])
+    >>> clf = GDClassifier(loss="log_loss", solver="adam", batch_size=2,
+    ...                    eta0=0.1, random_state=0).fit(X, y)
+    >>> clf.predict_proba([[0.5, 0.5]]).round(2)
+    array([[0.12, 0.88]])
+    """
+
+    _parameter_constraints: dict = {
+        **BaseGD._parameter_constraints,
+        "loss": [StrOptions(set(LOSS_CODES))],
+        "n_jobs": [Integral, None],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+    }
+
+    def __init__(
+        self,
+        loss="hinge",
+        *,
+        penalty="l2",
+        alpha=0.0001,
+        l1_ratio=0.15,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-3,
+        shuffle=True,
+        verbose=0,
+        epsilon=0.1,
+        n_jobs=None,
+        random_state=None,
+        learning_rate="optimal",
+        eta0=0.01,
+        power_t=0.5,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        class_weight=None,
+        warm_start=False,
+        average=False,
+        solver="sgd",
+        batch_size=1,
+        clip_norm=None,
+        clip_value=None,
+    ):
+        self.loss = loss
+        self.penalty = penalty
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.shuffle = shuffle
+        self.verbose = verbose
+        self.epsilon = epsilon
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.learning_rate = learning_rate
+        self.eta0 = eta0
+        self.power_t = power_t
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.class_weight = class_weight
+        self.warm_start = warm_start
+        self.average = average
+        self.solver = solver
+        self.batch_size = batch_size
+        self.clip_norm = clip_norm
+        self.clip_value = clip_value
+
+    # ------------------------------------------------------------------
+    def _allocate_parameter_mem(
+        self, n_classes, n_features, dtype, coef_init, intercept_init
+    ):
+        if n_classes > 2:
+            if coef_init is not None:
+                coef_init = np.array(coef_init, dtype=dtype, order="C")
+                if coef_init.shape != (n_classes, n_features):
+                    raise ValueError("Provided ``coef_`` does not match dataset. ")
+                self.coef_ = coef_init
+            else:
+                self.coef_ = np.zeros((n_classes, n_features), dtype=dtype, order="C")
+            if intercept_init is not None:
+                intercept_init = np.array(intercept_init, order="C", dtype=dtype)
+                if intercept_init.shape != (n_classes,):
+                    raise ValueError("Provided intercept_init does not match dataset.")
+                self.intercept_ = intercept_init
+            else:
+                self.intercept_ = np.zeros(n_classes, dtype=dtype, order="C")
+        else:
+            if coef_init is not None:
+                coef_init = np.array(coef_init, dtype=dtype, order="C").ravel()
+                if coef_init.shape != (n_features,):
+                    raise ValueError("Provided coef_init does not match dataset.")
+                self.coef_ = coef_init
+            else:
+                self.coef_ = np.zeros(n_features, dtype=dtype, order="C")
+            if intercept_init is not None:
+                intercept_init = np.array(intercept_init, dtype=dtype)
+                if intercept_init.shape != (1,) and intercept_init.shape != ():
+                    raise ValueError("Provided intercept_init does not match dataset.")
+                self.intercept_ = intercept_init.reshape(1)
+            else:
+                self.intercept_ = np.zeros(1, dtype=dtype, order="C")
+        if self.average > 0:
+            self._standard_coef = self.coef_
+            self._average_coef = np.zeros(self.coef_.shape, dtype=dtype, order="C")
+            self._standard_intercept = self.intercept_
+            self._average_intercept = np.zeros(
+                self._standard_intercept.shape, dtype=dtype, order="C"
+            )
+
+    def _binary_views(self, i, y, dtype):
+        """Labels and parameter views of the binary problem of class ``i``
+        (scikit-learn's ``_prepare_fit_binary``)."""
+        y_i = np.ones(y.shape, dtype=dtype, order="C")
+        y_i[y != self.classes_[i]] = 0.0 if self.loss == "log_loss" else -1.0
+        average_intercept = 0.0
+        average_coef = None
+        row = slice(None) if len(self.classes_) == 2 else i
+        if not self.average:
+            coef = self.coef_.ravel() if len(self.classes_) == 2 else self.coef_[i]
+            intercept = self.intercept_[0 if len(self.classes_) == 2 else i]
+        else:
+            coef = self._standard_coef[row].ravel()
+            intercept = self._standard_intercept[0 if len(self.classes_) == 2 else i]
+            average_coef = self._average_coef[row].ravel()
+            average_intercept = self._average_intercept[
+                0 if len(self.classes_) == 2 else i
+            ]
+        return y_i, coef, float(intercept), average_coef, float(average_intercept)
+
+    def _fit_binary_problem(
+        self,
+        i,
+        X,
+        y,
+        max_iter,
+        pos_weight,
+        neg_weight,
+        sample_weight,
+        problem,
+        reset_state,
+        validation_mask=None,
+        random_state=None,
+    ):
+        """Class ``i`` against the rest (scikit-learn's ``fit_binary``)."""
+        y_i, coef, intercept, average_coef, average_intercept = self._binary_views(
+            i, y, X.dtype
+        )
+        random_state = check_random_state(random_state)
+        # the dataset's own seed, drawn first as scikit-learn does
+        random_state.randint(1, np.iinfo(np.int32).max)
+        if validation_mask is None:
+            validation_mask = self._make_validation_split(
+                y_i, sample_mask=sample_weight > 0
+            )
+        seed = random_state.randint(MAX_INT)
+        intercept, average_intercept, n_iter = self._run_epochs(
+            X,
+            y_i,
+            sample_weight,
+            max_iter,
+            coef=coef,
+            intercept=intercept,
+            average_coef=average_coef,
+            average_intercept=average_intercept,
+            validation_mask=validation_mask,
+            seed=seed,
+            weight_pos=pos_weight,
+            weight_neg=neg_weight,
+            problem=problem,
+            reset_state=reset_state,
+        )
+        if self.average:
+            self._average_intercept[0 if len(self.classes_) == 2 else i] = (
+                average_intercept
+            )
+        return coef, intercept, n_iter
+
+    def _averaged(self):
+        if self._uses_exact_sgd_path():
+            return self.average <= self.t_ - 1.0
+        return min(p.average_count for p in self._problems_) > 0
+
+    def _partial_fit(
+        self, X, y, max_iter, classes, sample_weight, coef_init, intercept_init,
+        reset_state,
+    ):  # fmt: skip
+        first_call = not hasattr(self, "classes_")
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            dtype=[np.float64, np.float32],
+            order="C",
+            accept_large_sparse=False,
+            reset=first_call,
+        )
+        n_samples, n_features = X.shape
+        _check_partial_fit_first_call(self, classes)
+        n_classes = self.classes_.shape[0]
+        self._expanded_class_weight = compute_class_weight(
+            self.class_weight, classes=self.classes_, y=y
+        )
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, allow_all_zero_weights=self.early_stopping
+        )
+        if getattr(self, "coef_", None) is None or coef_init is not None:
+            self._allocate_parameter_mem(
+                n_classes, n_features, X.dtype, coef_init, intercept_init
+            )
+            reset_state = True
+        elif n_features != self.coef_.shape[-1]:
+            raise ValueError(
+                "Number of features %d does not match previous data %d."
+                % (n_features, self.coef_.shape[-1])
+            )
+        if not hasattr(self, "t_"):
+            self.t_ = 1.0
+        n_problems = 1 if n_classes == 2 else n_classes
+        if reset_state or len(getattr(self, "_problems_", ())) != n_problems:
+            self._problems_ = [ProblemState() for _ in range(n_problems)]
+        if n_classes > 2:
+            self._fit_multiclass(X, y, sample_weight, max_iter, reset_state)
+        elif n_classes == 2:
+            self._fit_binary(X, y, sample_weight, max_iter, reset_state)
+        else:
+            raise ValueError(
+                "The number of classes has to be greater than one; got %d class"
+                % n_classes
+            )
+        states = [p.solver_state for p in self._problems_]
+        curves = [p.loss_curve for p in self._problems_]
+        scores = [p.validation_scores for p in self._problems_]
+        binary = n_classes == 2
+        self.solver_state_ = states[0] if binary else states
+        self.loss_curve_ = curves[0] if binary else curves
+        self.validation_scores_ = (
+            None if not self.early_stopping else (scores[0] if binary else scores)
+        )
+        return self
+
+    def _fit_binary(self, X, y, sample_weight, max_iter, reset_state):
+        coef, intercept, n_iter = self._fit_binary_problem(
+            1,
+            X,
+            y,
+            max_iter,
+            self._expanded_class_weight[1],
+            self._expanded_class_weight[0],
+            sample_weight,
+            self._problems_[0],
+            reset_state,
+            random_state=self.random_state,
+        )
+        self.t_ += n_iter * X.shape[0]
+        self.n_iter_ = n_iter
+        if self.average > 0:
+            if self._averaged():
+                self.coef_ = self._average_coef.reshape(1, -1)
+                self.intercept_ = self._average_intercept
+            else:
+                self.coef_ = self._standard_coef.reshape(1, -1)
+                self._standard_intercept = np.atleast_1d(intercept)
+                self.intercept_ = self._standard_intercept
+        else:
+            self.coef_ = coef.reshape(1, -1)
+            self.intercept_ = np.atleast_1d(intercept)
+
+    def _fit_multiclass(self, X, y, sample_weight, max_iter, reset_state):
+        validation_mask = self._make_validation_split(y, sample_mask=sample_weight > 0)
+        random_state = check_random_state(self.random_state)
+        seeds = random_state.randint(MAX_INT, size=len(self.classes_))
+        result = Parallel(
+            n_jobs=self.n_jobs, verbose=self.verbose, require="sharedmem"
+        )(
+            delayed(self._fit_binary_problem)(
+                i,
+                X,
+                y,
+                max_iter,
+                self._expanded_class_weight[i],
+                1.0,
+                sample_weight,
+                self._problems_[i],
+                reset_state,
+                validation_mask=validation_mask,
+                random_state=seed,
+            )
+            for i, seed in enumerate(seeds)
+        )
+        n_iter = 0
+        for i, (_, intercept, n_iter_i) in enumerate(result):
+            self.intercept_[i] = intercept
+            n_iter = max(n_iter, n_iter_i)
+        self.t_ += n_iter * X.shape[0]
+        self.n_iter_ = n_iter
+        if self.average > 0:
+            if self._averaged():
+                self.coef_ = self._average_coef
+                self.intercept_ = self._average_intercept
+            else:
+                self.coef_ = self._standard_coef
+                self._standard_intercept = np.atleast_1d(self.intercept_)
+                self.intercept_ = self._standard_intercept
+
+    # ------------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Perform one epoch of gradient descent on the given samples.
+
+        Internally ``max_iter = 1``. The solver state, averages and ``t_``
+        carry over between calls; changing the solver between calls
+        restarts its state, with a warning.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Subset of the training data.
+        y : ndarray of shape (n_samples,)
+            Subset of the target values.
+        classes : ndarray of shape (n_classes,), default=None
+            All the classes. Required on the first call; later calls may
+            omit it.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights applied to individual samples; uniform when None.
+
+        Returns
+        -------
+        self : object
+            Returns an instance of self.
+        """
+        if not hasattr(self, "classes_"):
+            self._more_validate_params(for_partial_fit=True)
+            if self.class_weight == "balanced":
+                raise ValueError(
+                    "class_weight '{0}' is not supported for "
+                    "partial_fit. In order to use 'balanced' weights,"
+                    " use compute_class_weight('{0}', "
+                    "classes=classes, y=y). "
+                    "In place of y you can use a large enough sample "
+                    "of the full training set target to properly "
+                    "estimate the class frequency distributions. "
+                    "Pass the resulting weights as the class_weight "
+                    "parameter.".format(self.class_weight)
+                )
+        return self._partial_fit(
+            X,
+            y,
+            max_iter=1,
+            classes=classes,
+            sample_weight=sample_weight,
+            coef_init=None,
+            intercept_init=None,
+            reset_state=False,
+        )
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
+        """Fit the linear model by gradient descent.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : ndarray of shape (n_samples,)
+            Target values.
+        coef_init : ndarray of shape (n_classes, n_features), default=None
+            The initial coefficients to warm-start the optimization.
+        intercept_init : ndarray of shape (n_classes,), default=None
+            The initial intercept to warm-start the optimization.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights applied to individual samples; multiplied with the class
+            weights when ``class_weight`` is given.
+
+        Returns
+        -------
+        self : object
+            Returns an instance of self.
+        """
+        self._more_validate_params()
+        if hasattr(self, "classes_"):
+            delattr(self, "classes_")
+        y = validate_data(self, y=y)
+        classes = np.unique(y)
+        if self.warm_start and hasattr(self, "coef_"):
+            if coef_init is None:
+                coef_init = self.coef_
+            if intercept_init is None:
+                intercept_init = self.intercept_
+        else:
+            self.coef_ = None
+            self.intercept_ = None
+        if self.average > 0:
+            self._standard_coef = self.coef_
+            self._standard_intercept = self.intercept_
+            self._average_coef = None
+            self._average_intercept = None
+        self.t_ = 1.0
+        self._partial_fit(
+            X,
+            y,
+            self.max_iter,
+            classes,
+            sample_weight,
+            coef_init,
+            intercept_init,
+            reset_state=True,
+        )
+        if (
+            self.tol is not None
+            and self.tol > -np.inf
+            and self.n_iter_ == self.max_iter
+        ):
+            warnings.warn(
+                (
+                    "Maximum number of iteration reached before "
+                    "convergence. Consider increasing max_iter to "
+                    "improve the fit."
+                ),
+                ConvergenceWarning,
+            )
+        if self.power_t < 0:
+            warnings.warn(
+                "Negative values for `power_t` are deprecated in version 1.8 "
+                "and will raise an error in 1.10. "
+                "Use values in the range [0.0, inf) instead.",
+                FutureWarning,
+            )
+        return self
+
+    # ------------------------------------------------------------------
+    def _check_proba(self):
+        if self.loss not in ("log_loss", "modified_huber"):
+            raise AttributeError(
+                "probability estimates are not available for loss=%r" % self.loss
+            )
+        return True
+
+    @available_if(_check_proba)
+    def predict_proba(self, X):
+        """Probability estimates.
+
+        Available for ``loss="log_loss"`` (the logistic function of the
+        decision; one-vs-rest probabilities are normalised to sum to one) and
+        ``loss="modified_huber"`` (``(clip(decision, -1, 1) + 1) / 2``,
+        normalised likewise; may be exactly 0 or 1), as in scikit-learn.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            The probability of each class, in the order of ``classes_``.
+        """
+        check_is_fitted(self)
+        if self.loss == "log_loss":
+            return self._predict_proba_lr(X)
+        binary = len(self.classes_) == 2
+        scores = self.decision_function(X)
+        if binary:
+            prob2 = np.ones((scores.shape[0], 2))
+            prob = prob2[:, 1]
+        else:
+            prob = scores
+        np.clip(scores, -1, 1, prob)
+        prob += 1.0
+        prob /= 2.0
+        if binary:
+            prob2[:, 0] -= prob
+            return prob2
+        prob_sum = prob.sum(axis=1)
+        all_zero = prob_sum == 0
+        if np.any(all_zero):
+            prob[all_zero, :] = 1
+            prob_sum[all_zero] = len(self.classes_)
+        prob /= prob_sum.reshape((prob.shape[0], -1))
+        return prob
+
+    @available_if(_check_proba)
+    def predict_log_proba(self, X):
+        """Log of the probability estimates (see :meth:`predict_proba`).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            The log-probability of each class, in the order of ``classes_``.
+        """
+        return np.log(self.predict_proba(X))
