@@ -220,10 +220,13 @@ class GDRegressor(RegressorMixin, BaseGD):
     Notes
     -----
     Divergence is an error: when the coefficients or the objective become
-    non-finite, or the epoch objective exceeds ``1e4`` times its value at
-    the initial coefficients (or at zero, whichever is larger), ``fit``
-    raises a ``ValueError`` naming the epoch and the usual fixes (scale the
-    data, lower ``eta0``, set ``clip_norm``, use an adaptive solver).
+    non-finite, or -- for the losses whose gradient grows with the residual,
+    'squared_error' and 'squared_epsilon_insensitive', with which the
+    iterates can explode -- when the epoch objective exceeds ``1e4`` times
+    its value at the initial coefficients (or at zero, whichever is larger),
+    ``fit`` raises a ``ValueError`` naming the epoch and the usual fixes
+    (scale the data, lower ``eta0``, set ``clip_norm``, use an adaptive
+    solver).
 
     On sparse input the intercept's updates are multiplied by 0.01 (as in
     scikit-learn). The solvers' ``lazy`` option decides whether a sparse
