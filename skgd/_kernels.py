@@ -481,6 +481,46 @@ def schedule_eta(lr_code, eta, eta0, power_t, alpha, optimal_init, t, normalize)
     return eta
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _bias_corrections(solver, hp, t):
+    """Adam's 1 - beta**t for update ``t`` (1 for the other solvers)."""
+    if solver == ADAM:
+        return 1.0 - hp[0] ** t, 1.0 - hp[1] ** t
+    return 1.0, 1.0
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _direction(solver, hp, c, g, s1, s2, bc1, bc2, missed):
+    """The solver's direction for coordinate ``c`` with gradient ``g``,
+    updating its state in ``s1``/``s2``.  ``missed``: updates since the
+    coordinate was last touched (lazy sparse RMSProp decays its average by
+    ``rho`` for each)."""
+    if solver == SGD:
+        return g
+    elif solver == MOMENTUM:
+        v = hp[0] * s1[c] + g
+        s1[c] = v
+        return g + hp[0] * v if hp[1] != 0.0 else v
+    elif solver == ADAGRAD:
+        acc = s1[c] + g * g
+        s1[c] = acc
+        return g / (math.sqrt(acc) + hp[0])
+    elif solver == RMSPROP:
+        rho = hp[0]
+        acc = np.float64(s1[c])
+        if missed > 0:
+            acc *= rho**missed
+        acc = rho * acc + (1.0 - rho) * g * g
+        s1[c] = acc
+        return g / (math.sqrt(acc) + hp[1])
+    # ADAM
+    m = hp[0] * s1[c] + (1.0 - hp[0]) * g
+    v = hp[1] * s2[c] + (1.0 - hp[1]) * g * g
+    s1[c] = m
+    s2[c] = v
+    return (m / bc1) / (math.sqrt(v / bc2) + hp[2])
+
+
 @njit(cache=True, nogil=True)
 def _avg_steps(lo, hi, first):
     """Number of averaged local steps in (lo, hi] when averaging starts at
@@ -653,51 +693,13 @@ def minibatch_epoch(
         )
 
         # ---- solver direction, written into gbuf (and gb for the intercept)
-        if solver == ADAM:
-            bc1 = 1.0 - hp[0] ** t
-            bc2 = 1.0 - hp[1] ** t
-        for jj in range(n_coords + 1):
-            if jj == n_coords:
-                if not fit_intercept:
-                    break
-                j = nf
-                g = gb
-            else:
-                j = jj if full else touched[jj]
-                g = gbuf[j]
-            if solver == SGD:
-                d = g
-            elif solver == MOMENTUM:
-                mu = hp[0]
-                v = mu * s1[j] + g
-                s1[j] = v
-                d = g + mu * v if hp[1] != 0.0 else v
-            elif solver == ADAGRAD:
-                acc = s1[j] + g * g
-                s1[j] = acc
-                d = g / (math.sqrt(acc) + hp[0])
-            elif solver == RMSPROP:
-                rho = hp[0]
-                acc = np.float64(s1[j])
-                if not full and j < nf:
-                    acc *= rho ** (k - 1 - last[j])
-                acc = rho * acc + (1.0 - rho) * g * g
-                s1[j] = acc
-                d = g / (math.sqrt(acc) + hp[1])
-            else:  # ADAM
-                b1 = hp[0]
-                b2 = hp[1]
-                m = b1 * s1[j] + (1.0 - b1) * g
-                v = b2 * s2[j] + (1.0 - b2) * g * g
-                s1[j] = m
-                s2[j] = v
-                mhat = m / bc1
-                vhat = v / bc2
-                d = mhat / (math.sqrt(vhat) + hp[2])
-            if j == nf:
-                gb = d
-            else:
-                gbuf[j] = d
+        bc1, bc2 = _bias_corrections(solver, hp, t)
+        for jj in range(n_coords):
+            j = jj if full else touched[jj]
+            missed = 0 if full else k - 1 - last[j]
+            gbuf[j] = _direction(solver, hp, j, gbuf[j], s1, s2, bc1, bc2, missed)
+        if fit_intercept:
+            gb = _direction(solver, hp, nf, gb, s1, s2, bc1, bc2, 0)
 
         # ---- step, decoupled decay, L1 truncation, norms, averaging
         if fit_intercept:
