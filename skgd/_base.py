@@ -203,13 +203,20 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
         validation_mask[idx_val] = True
         return validation_mask
 
-    def _validation_score(self, X_val, y_val, sw_val, coef, intercept):
+    def _validation_score(self, X_val, y_val, sw_val, coef, intercept, softmax=False):
         """Score of the raw coefficient array on the validation split, as
         scikit-learn's ``_ValidationScoreCallback`` computes it: R² for a
         regressor; for one binary problem of a classifier, the accuracy of
         the sign of the decision against the problem's labels."""
         from sklearn.metrics import accuracy_score, r2_score
 
+        if softmax:
+            n_out = np.shape(intercept)[0]
+            scores = safe_sparse_dot(
+                X_val, coef.reshape(n_out, -1).T, dense_output=True
+            )
+            pred = np.argmax(scores + intercept, axis=1)
+            return accuracy_score(y_val.astype(np.int64), pred, sample_weight=sw_val)
         pred = safe_sparse_dot(X_val, coef.reshape(1, -1).T, dense_output=True)
         pred = (pred + np.atleast_1d(intercept)).ravel()
         if is_classifier(self):
@@ -256,17 +263,25 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
         weight_neg=1.0,
         problem,
         reset_state,
+        class_weights=None,
     ):
         """Run up to ``max_iter`` epochs on (X, y) from the given state.
 
         ``coef`` (and ``average_coef``) are updated in place, and so is
         ``problem`` (a ``ProblemState``). Returns (intercept,
         average_intercept, n_iter).
+
+        With ``class_weights`` (one per class) the model is the multinomial
+        logistic one: ``y`` holds class indices, ``coef`` is the flattened
+        ``(n_classes, n_features)`` matrix and the intercepts are arrays.
         """
         from skgd import _kernels
 
         sparse = sp.issparse(X)
         n_samples, n_features = X.shape
+        softmax = class_weights is not None
+        n_out = len(class_weights) if softmax else 1
+        n_coef = n_out * n_features
         dtype = coef.dtype
         if sparse:
             data = X.data
@@ -298,13 +313,13 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
         optimal_init = self._optimal_init(loss_code)
         average = int(self.average)
         tol = self.tol if self.tol is not None else -np.inf
-        exact = self._uses_exact_sgd_path()
+        exact = self._uses_exact_sgd_path() and not softmax
 
         solver = get_solver(self.solver)
         if reset_state:
             problem.loss_curve = []
         problem.validation_scores = [] if self.early_stopping else None
-        state = self._solver_state(problem, solver, n_features + 1, dtype, reset_state)
+        state = self._solver_state(problem, solver, n_coef + n_out, dtype, reset_state)
         use_l1 = penalty_code in (1, 3)
 
         # full batch: weights rescaled to mean one over the training rows, so
@@ -340,21 +355,27 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
             st[_kernels.ST_T] = self.t_
             wscale_threshold = 1e-6 if dtype == np.float32 else 1e-9
         else:
-            u, q = self._l1_state(problem, n_features, dtype, use_l1, reset_state)
+            u, q = self._l1_state(problem, n_coef, dtype, use_l1, reset_state)
             aw = average_coef if average else np.zeros(0, dtype=dtype)
+            b = np.array(intercept, dtype=np.float64).reshape(n_out)
+            ab = np.array(average_intercept, dtype=np.float64).reshape(n_out)
+            if softmax:
+                cw = np.asarray(class_weights, dtype=np.float64)
+            else:
+                cw = np.array([weight_neg, weight_pos], dtype=np.float64)
             st = np.zeros(_kernels.MB_SIZE, dtype=np.float64)
-            st[_kernels.MB_INTERCEPT] = intercept
-            st[_kernels.MB_AVG_INTERCEPT] = average_intercept
             st[_kernels.MB_U] = u
             st[_kernels.MB_STEP] = state.step[0]
             st[_kernels.MB_AVG_COUNT] = 0.0 if reset_state else problem.average_count
             compiled = solver._code is not None
             if compiled:
                 code, hp = solver._kernel_params()
-                s1, s2 = self._state_vectors(state, dtype, n_features + 1)
+                s1, s2 = self._state_vectors(state, dtype)
                 lazy = solver._resolve_lazy(sparse)
-            gbuf = np.zeros(n_features, dtype=np.float64)
-            asum = np.zeros(n_features, dtype=np.float64)
+            gbuf = np.zeros(n_coef, dtype=np.float64)
+            asum = np.zeros(n_coef, dtype=np.float64)
+            gb = np.zeros(n_out, dtype=np.float64)
+            zbuf = np.zeros(n_out, dtype=np.float64)
             last = np.zeros(n_features, dtype=np.int64)
             touched = np.zeros(n_features, dtype=np.int64)
             mark = np.zeros(n_features, dtype=np.uint8)
@@ -385,32 +406,32 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
             elif compiled:
                 sumloss, objective_sum, _, n_up = _kernels.minibatch_epoch(
                     data, indices, indptr, not sparse, feat, y, sample_weight, order,
-                    vmask, coef, s1, s2, aw, q, st, gbuf, asum, last, touched, mark,
-                    loss_code, eps, penalty_code, alpha, l1_ratio,
+                    vmask, coef, b, s1, s2, aw, ab, q, st, gbuf, gb, zbuf, asum,
+                    last, touched, mark,
+                    loss_code, softmax, eps, penalty_code, alpha, l1_ratio,
                     lr_code, float(eta), eta0, power_t, optimal_init,
                     code, hp, lazy, int(batch_size),
                     float(self.clip_norm or 0.0), float(self.clip_value or 0.0),
-                    bool(self.fit_intercept), intercept_decay, average,
-                    float(weight_pos), float(weight_neg), do_shuffle, int(seed),
+                    bool(self.fit_intercept), intercept_decay, average, cw,
+                    do_shuffle, int(seed),
                 )  # fmt: skip
                 n_used = train_count
-                intercept = st[_kernels.MB_INTERCEPT]
                 state.step[0] = st[_kernels.MB_STEP]
-                norm = float(np.linalg.norm(coef))
             else:
                 sumloss, objective_sum, state = self._python_epoch(
-                    X, y, sample_weight, order, validation_mask, coef, aw, q, st,
-                    solver, state, batch_size, eta, optimal_init, intercept_decay,
-                    weight_pos, weight_neg, do_shuffle, seed, sparse,
+                    X, y, sample_weight, order, validation_mask, coef, b, aw, ab,
+                    q, st, solver, state, batch_size, eta, optimal_init,
+                    intercept_decay, cw, softmax, do_shuffle, seed,
                 )  # fmt: skip
                 n_used = train_count
-                intercept = st[_kernels.MB_INTERCEPT]
+            if not exact:
+                intercept = b[0] if not softmax else b
                 norm = float(np.linalg.norm(coef))
             count += n_used
             objective = objective_sum / train_count
             problem.loss_curve.append(objective)
 
-            if not np.isfinite(intercept) or not np.all(np.isfinite(coef)):
+            if not np.all(np.isfinite(intercept)) or not np.all(np.isfinite(coef)):
                 self._raise_overflow(epoch)
             if (
                 self.loss in GROWING_GRADIENT_LOSSES
@@ -424,7 +445,9 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
                 )
 
             if self.early_stopping:
-                score = self._validation_score(X_val, y_val, sw_val, coef, intercept)
+                score = self._validation_score(
+                    X_val, y_val, sw_val, coef, intercept, softmax
+                )
                 problem.validation_scores.append(score)
                 if self.verbose > 0:
                     self._print_epoch(
@@ -472,7 +495,9 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
         if compiled:
             self._store_state_vectors(state, s1, s2)
         problem.solver_state = state
-        return intercept, st[_kernels.MB_AVG_INTERCEPT], epoch + 1
+        if softmax:
+            return b, ab, epoch + 1
+        return b[0], ab[0], epoch + 1
 
     # ------------------------------------------------------------------
     # state kept between partial_fit calls
@@ -498,7 +523,7 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
             return fresh
         return old
 
-    def _state_vectors(self, state, dtype, n_coef):
+    def _state_vectors(self, state, dtype):
         """The solver state as the kernel's two vectors."""
         arrays = [np.asarray(a) for a in state[1:]]
         empty = np.zeros(0, dtype=dtype)
@@ -524,70 +549,77 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
     # user-defined solvers: one batch at a time in numpy
     # ------------------------------------------------------------------
     def _python_epoch(
-        self, X, y, sample_weight, order, validation_mask, coef, aw, q, st,
-        solver, state, batch_size, eta, optimal_init, intercept_decay,
-        weight_pos, weight_neg, do_shuffle, seed, sparse,
+        self, X, y, sample_weight, order, validation_mask, coef, b, aw, ab, q, st,
+        solver, state, batch_size, eta, optimal_init, intercept_decay, cw,
+        softmax, do_shuffle, seed,
     ):  # fmt: skip
-        """One epoch with a user-defined solver; the same update as the
-        compiled ``minibatch_epoch`` with every coordinate updated."""
+        """One epoch with a user-defined solver: the same update as the
+        compiled ``minibatch_epoch``, with every coordinate updated."""
         from skgd import _kernels
 
         if do_shuffle:
             _kernels.shuffle_order(order, seed)
         rows = order[~validation_mask[order]]
+        n_out = b.shape[0]
         penalty_code = self._penalty_code()
         alpha = float(self.alpha)
         l1_ratio = {1: 1.0, 2: 0.0}.get(penalty_code, float(self._get_l1_ratio()))
         lam = alpha * (1.0 - l1_ratio) if penalty_code in (2, 3) else 0.0
         use_l1 = penalty_code in (1, 3)
         eps = float(self.epsilon)
-        eta0 = float(self.eta0)
         lr_code = LEARNING_RATE_CODES[self.learning_rate]
-        clip_norm = self.clip_norm
-        clip_value = self.clip_value
         fit_intercept = bool(self.fit_intercept)
         average = int(self.average)
-        intercept = st[_kernels.MB_INTERCEPT]
-        avg_intercept = st[_kernels.MB_AVG_INTERCEPT]
         u = st[_kernels.MB_U]
         avg_count = st[_kernels.MB_AVG_COUNT]
         sumloss = 0.0
         objective_sum = 0.0
-        w = coef.astype(np.float64)
+        W = coef.astype(np.float64).reshape(n_out, -1)
+        n_coef = W.size
         for start in range(0, rows.shape[0], batch_size):
             batch = rows[start : start + batch_size]
             m = batch.shape[0]
             Xb = X[batch]
             yb = np.asarray(y[batch], dtype=np.float64)
-            cw = np.where(yb > 0.0, weight_pos, weight_neg)
-            sb = np.asarray(sample_weight[batch], dtype=np.float64) * cw
-            p = np.asarray(safe_sparse_dot(Xb, w, dense_output=True)).ravel()
-            p += intercept
-            losses = sb * _losses.loss_value(self.loss, yb, p, eps)
-            sumloss += losses.sum()
-            pen = _penalty_value(penalty_code, alpha, self._get_l1_ratio(), w)
-            objective_sum += losses.sum() + pen * m
-            dl = np.clip(_losses.loss_derivative(self.loss, yb, p, eps), -1e12, 1e12)
-            dl *= sb
-            grad = np.empty(w.shape[0] + 1)
-            grad[:-1] = np.asarray(safe_sparse_dot(dl, Xb)).ravel() / m + lam * w
-            grad[-1] = dl.sum() / m if fit_intercept else 0.0
-            if clip_value is not None:
-                np.clip(grad, -clip_value, clip_value, out=grad)
-            if clip_norm is not None:
+            Z = np.asarray(safe_sparse_dot(Xb, W.T, dense_output=True)) + b
+            if softmax:
+                labels = yb.astype(np.int64)
+                sb = np.asarray(sample_weight[batch], dtype=np.float64) * cw[labels]
+                Z -= Z.max(axis=1, keepdims=True)
+                log_norm = np.log(np.exp(Z).sum(axis=1))
+                losses = log_norm - Z[np.arange(m), labels]
+                G = np.exp(Z - log_norm[:, None])
+                G[np.arange(m), labels] -= 1.0
+            else:
+                sb = np.asarray(sample_weight[batch], dtype=np.float64)
+                sb = sb * np.where(yb > 0.0, cw[1], cw[0])
+                losses = _losses.loss_value(self.loss, yb, Z[:, 0], eps)
+                G = _losses.loss_derivative(self.loss, yb, Z[:, 0], eps)[:, None]
+            G = np.clip(G, -1e12, 1e12) * sb[:, None]
+            sumloss += np.sum(sb * losses)
+            pen = _penalty_value(penalty_code, alpha, self._get_l1_ratio(), W.ravel())
+            objective_sum += np.sum(sb * losses) + pen * m
+            grad = np.empty(n_coef + n_out)
+            grad[:n_coef] = (
+                np.asarray(safe_sparse_dot(G.T, Xb, dense_output=True)) / m + lam * W
+            ).ravel()
+            grad[n_coef:] = G.sum(axis=0) / m if fit_intercept else 0.0
+            if self.clip_value is not None:
+                np.clip(grad, -self.clip_value, self.clip_value, out=grad)
+            if self.clip_norm is not None:
                 gnorm = np.linalg.norm(grad)
-                if gnorm > clip_norm:
-                    grad *= clip_norm / gnorm
+                if gnorm > self.clip_norm:
+                    grad *= self.clip_norm / gnorm
             t = float(state.step[0]) + 1.0
             eta_t = _kernels.schedule_eta(
-                lr_code, eta, eta0, float(self.power_t), alpha, optimal_init, t,
-                True,
+                lr_code, eta, float(self.eta0), float(self.power_t), alpha,
+                optimal_init, t, True,
             )  # fmt: skip
             direction, state = solver.update(grad, state)
             direction = np.asarray(direction, dtype=np.float64)
-            w -= eta_t * direction[:-1]
+            w = W.ravel() - eta_t * direction[:n_coef]
             if fit_intercept:
-                intercept -= eta_t * direction[-1] * intercept_decay
+                b -= eta_t * direction[n_coef:] * intercept_decay
             if use_l1:
                 u += l1_ratio * eta_t * alpha
                 z = w.copy()
@@ -599,13 +631,12 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
                 q += (w - z).astype(q.dtype)
             else:
                 w = w.astype(coef.dtype).astype(np.float64)
+            W = w.reshape(n_out, -1)
             if average and t >= average:
                 avg_count += 1
                 aw += ((w - aw) / avg_count).astype(aw.dtype)
-                avg_intercept += (intercept - avg_intercept) / avg_count
-        coef[:] = w
-        st[_kernels.MB_INTERCEPT] = intercept
-        st[_kernels.MB_AVG_INTERCEPT] = avg_intercept
+                ab += (b - ab) / avg_count
+        coef[:] = W.ravel()
         st[_kernels.MB_U] = u
         st[_kernels.MB_AVG_COUNT] = avg_count
         st[_kernels.MB_STEP] = state.step[0]
@@ -629,7 +660,7 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
             % (
                 norm,
                 np.count_nonzero(coef),
-                intercept,
+                float(np.mean(intercept)),
                 count,
                 sumloss / train_count,
                 objective_sum / train_count,

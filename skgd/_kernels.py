@@ -61,12 +61,10 @@ ST_T = 8
 ST_SIZE = 9
 
 # Layout of the float64 scalar-state vector of ``minibatch_epoch``.
-MB_INTERCEPT = 0
-MB_AVG_INTERCEPT = 1
-MB_U = 2
-MB_STEP = 3
-MB_AVG_COUNT = 4
-MB_SIZE = 5
+MB_U = 0
+MB_STEP = 1
+MB_AVG_COUNT = 2
+MB_SIZE = 3
 
 
 # ---------------------------------------------------------------------------
@@ -108,13 +106,14 @@ def _minibatch_epoch_sig(ft):
     return types.Tuple((types.float64, types.float64, types.float64, types.int64))(
         _arr(ft, True), _I32_RO, _I32_RO, types.boolean, _I32_RO,
         _arr(ft, True), _arr(ft, True), _I32, _U8_RO,
-        _arr(ft), _arr(ft), _arr(ft), _arr(ft), _arr(ft), _F64, _F64, _F64,
-        _I64, _I64, _U8,
-        types.int64, types.float64, types.int64, types.float64, types.float64,
+        _arr(ft), _F64, _arr(ft), _arr(ft), _arr(ft), _F64, _arr(ft), _F64,
+        _F64, _F64, _F64, _F64, _I64, _I64, _U8,
+        types.int64, types.boolean, types.float64, types.int64, types.float64,
+        types.float64,
         types.int64, types.float64, types.float64, types.float64, types.float64,
         types.int64, _F64_RO, types.boolean, types.int64, types.float64,
         types.float64,
-        types.boolean, types.float64, types.int64, types.float64, types.float64,
+        types.boolean, types.float64, types.int64, _F64_RO,
         types.boolean, types.int64,
     )  # fmt: skip
 
@@ -532,28 +531,35 @@ def _avg_steps(lo, hi, first):
 @njit(_signatures(_minibatch_epoch_sig), cache=True, nogil=True)
 def minibatch_epoch(
     data, indices, indptr, dense, feat, y, sw, order, vmask,
-    w, s1, s2, aw, q, st, gbuf, asum, last, touched, mark,
-    loss_code, eps, penalty, alpha, l1_ratio,
+    w, b, s1, s2, aw, ab, q, st, gbuf, gb, zbuf, asum, last, touched, mark,
+    loss_code, softmax, eps, penalty, alpha, l1_ratio,
     lr_code, eta, eta0, power_t, optimal_init,
     solver, hp, lazy, batch_size, clip_norm, clip_value,
-    fit_intercept, intercept_decay, average, weight_pos, weight_neg,
+    fit_intercept, intercept_decay, average, cw,
     do_shuffle, seed,
 ):  # fmt: skip
-    """One epoch of mini-batch gradient descent.
+    """One epoch of mini-batch gradient descent on ``K`` outputs.
 
-    ``s1``/``s2`` are the solver's state vectors (length ``n_features + 1``;
-    the last entry belongs to the intercept), ``st`` the float64 scalars
-    (``MB_*``).  ``hp`` holds the solver hyperparameters:
-    momentum: (mu, nesterov); adagrad: (epsilon,); rmsprop: (rho, epsilon);
-    adam: (beta_1, beta_2, epsilon, decoupled).  With ``lazy`` (sparse input
-    only) an update touches only the columns present in the batch.
+    ``w`` holds the ``(K, n_features)`` coefficients row by row and ``b``
+    the ``K`` intercepts (``aw``/``ab``: their averages).  With ``softmax``
+    the outputs are the scores of a multinomial logistic model (``y`` holds
+    class indices, ``cw`` the class weights); otherwise ``K = 1`` and
+    ``loss_code`` is a one-output loss (``cw`` = (weight of y <= 0, weight
+    of y > 0)).  ``s1``/``s2`` are the solver's state vectors (``K *
+    n_features`` coefficient entries, then ``K`` intercept entries), ``st``
+    the float64 scalars (``MB_*``).  ``hp`` holds the solver
+    hyperparameters: momentum: (mu, nesterov); adagrad: (epsilon,);
+    rmsprop: (rho, epsilon); adam: (beta_1, beta_2, epsilon, decoupled).
+    With ``lazy`` (sparse input only) an update touches only the columns
+    present in the batch (in every output).
 
     Returns (sum of weighted losses, sum of objective terms -- weighted loss
     plus the penalty once per row --, sum of weights, number of updates).
     """
     ct = w.dtype.type
-    n_features = w.shape[0]
-    nf = n_features
+    n_out = b.shape[0]
+    nf = w.shape[0] // n_out
+    n_coef = w.shape[0]
     full = dense or not lazy
     use_l1 = penalty == L1 or penalty == ELASTICNET
     use_l2 = penalty == L2 or penalty == ELASTICNET
@@ -570,8 +576,6 @@ def minibatch_epoch(
     if do_shuffle:
         shuffle_order(order, seed)
 
-    intercept = st[MB_INTERCEPT]
-    avg_intercept = st[MB_AVG_INTERCEPT]
     u = st[MB_U]
     step0 = st[MB_STEP]
     avg_count0 = st[MB_AVG_COUNT]
@@ -579,12 +583,13 @@ def minibatch_epoch(
     # running norms of w for the objective, kept up to date incrementally
     sq_norm = 0.0
     l1_norm = 0.0
+    for c in range(n_coef):
+        wc = np.float64(w[c])
+        sq_norm += wc * wc
+        l1_norm += abs(wc)
+        asum[c] = 0.0
     for j in range(nf):
-        wj = np.float64(w[j])
-        sq_norm += wj * wj
-        l1_norm += abs(wj)
         last[j] = 0
-        asum[j] = 0.0
         mark[j] = 0
 
     # local step at which averaging starts (t = step0 + k >= average)
@@ -601,13 +606,14 @@ def minibatch_epoch(
     while pos < n_order:
         # ---- gather one batch of training rows
         n_touched = 0
-        gb = 0.0
         bw = 0.0
         bl = 0.0
         nrows = 0
+        for o in range(n_out):
+            gb[o] = 0.0
         if full:
-            for j in range(nf):
-                gbuf[j] = 0.0
+            for c in range(n_coef):
+                gbuf[c] = 0.0
         while pos < n_order and nrows < batch_size:
             r = order[pos]
             pos += 1
@@ -615,43 +621,61 @@ def minibatch_epoch(
                 continue
             nrows += 1
             xd, xi = _row(data, indices, indptr, dense, feat, nf, r)
-            inner = 0.0
-            if dense:
-                for j in range(nf):
-                    inner += w[j] * xd[j]
-            else:
-                for j in range(xd.shape[0]):
-                    inner += w[xi[j]] * xd[j]
-            p = inner + intercept
-            yr = y[r]
-            cw = weight_pos if yr > 0.0 else weight_neg
-            wr = np.float64(sw[r]) * cw
-            bl += wr * loss_value(loss_code, yr, p, eps)
-            bw += wr
-            dl = loss_derivative(loss_code, yr, p, eps)
-            if dl < -MAX_DLOSS:
-                dl = -MAX_DLOSS
-            elif dl > MAX_DLOSS:
-                dl = MAX_DLOSS
-            dl *= wr
-            if dense:
-                if dl != 0.0:
-                    for j in range(nf):
-                        gbuf[j] += dl * xd[j]
-            elif full:
-                if dl != 0.0:
-                    for j in range(xd.shape[0]):
-                        gbuf[xi[j]] += dl * xd[j]
-            else:
-                for j in range(xd.shape[0]):
+            nnz = xd.shape[0]
+            if not full:
+                for j in range(nnz):
                     idx = xi[j]
                     if mark[idx] == 0:
                         mark[idx] = 1
-                        gbuf[idx] = 0.0
                         touched[n_touched] = idx
                         n_touched += 1
-                    gbuf[idx] += dl * xd[j]
-            gb += dl
+                        for o in range(n_out):
+                            gbuf[o * nf + idx] = 0.0
+            yr = y[r]
+            for o in range(n_out):
+                inner = 0.0
+                off = o * nf
+                if dense:
+                    for j in range(nf):
+                        inner += w[off + j] * xd[j]
+                else:
+                    for j in range(nnz):
+                        inner += w[off + xi[j]] * xd[j]
+                zbuf[o] = inner + b[o]
+            if softmax:
+                label = np.int64(yr)
+                wr = np.float64(sw[r]) * cw[label]
+                zmax = zbuf[0]
+                for o in range(1, n_out):
+                    zmax = max(zmax, zbuf[o])
+                total = 0.0
+                for o in range(n_out):
+                    zbuf[o] = math.exp(zbuf[o] - zmax)
+                    total += zbuf[o]
+                bl += wr * (math.log(total) + zmax - (math.log(zbuf[label]) + zmax))
+                for o in range(n_out):
+                    zbuf[o] = zbuf[o] / total - (1.0 if o == label else 0.0)
+            else:
+                wr = np.float64(sw[r]) * (cw[1] if yr > 0.0 else cw[0])
+                bl += wr * loss_value(loss_code, yr, zbuf[0], eps)
+                zbuf[0] = loss_derivative(loss_code, yr, zbuf[0], eps)
+            bw += wr
+            for o in range(n_out):
+                dl = zbuf[o]
+                if dl < -MAX_DLOSS:
+                    dl = -MAX_DLOSS
+                elif dl > MAX_DLOSS:
+                    dl = MAX_DLOSS
+                dl *= wr
+                if dl != 0.0:
+                    off = o * nf
+                    if dense:
+                        for j in range(nf):
+                            gbuf[off + j] += dl * xd[j]
+                    else:
+                        for j in range(nnz):
+                            gbuf[off + xi[j]] += dl * xd[j]
+                gb[o] += dl
         if nrows == 0:
             break
         k += 1
@@ -663,96 +687,113 @@ def minibatch_epoch(
             pen = alpha * ((1.0 - l1_ratio) * 0.5 * sq_norm + l1_ratio * l1_norm)
         sum_obj += bl + pen * nrows
         sum_w += bw
-        n_coords = nf if full else n_touched
+        n_cols = nf if full else n_touched
 
         # ---- gradient = mean loss gradient + coupled L2; then clip
-        gb *= inv_n
-        for jj in range(n_coords):
-            j = jj if full else touched[jj]
-            gbuf[j] = gbuf[j] * inv_n + grad_lam * w[j]
+        for o in range(n_out):
+            gb[o] *= inv_n
+            off = o * nf
+            for jj in range(n_cols):
+                c = off + (jj if full else touched[jj])
+                gbuf[c] = gbuf[c] * inv_n + grad_lam * w[c]
         if clip_value > 0.0:
-            gb = min(max(gb, -clip_value), clip_value)
-            for jj in range(n_coords):
-                j = jj if full else touched[jj]
-                gbuf[j] = min(max(gbuf[j], -clip_value), clip_value)
+            for o in range(n_out):
+                gb[o] = min(max(gb[o], -clip_value), clip_value)
+                off = o * nf
+                for jj in range(n_cols):
+                    c = off + (jj if full else touched[jj])
+                    gbuf[c] = min(max(gbuf[c], -clip_value), clip_value)
         if clip_norm > 0.0:
-            gsq = gb * gb if fit_intercept else 0.0
-            for jj in range(n_coords):
-                j = jj if full else touched[jj]
-                gsq += gbuf[j] * gbuf[j]
+            gsq = 0.0
+            for o in range(n_out):
+                if fit_intercept:
+                    gsq += gb[o] * gb[o]
+                off = o * nf
+                for jj in range(n_cols):
+                    c = off + (jj if full else touched[jj])
+                    gsq += gbuf[c] * gbuf[c]
             gnorm = math.sqrt(gsq)
             if gnorm > clip_norm:
                 scale = clip_norm / gnorm
-                gb *= scale
-                for jj in range(n_coords):
-                    j = jj if full else touched[jj]
-                    gbuf[j] *= scale
+                for o in range(n_out):
+                    gb[o] *= scale
+                    off = o * nf
+                    for jj in range(n_cols):
+                        c = off + (jj if full else touched[jj])
+                        gbuf[c] *= scale
 
         eta_t = schedule_eta(
             lr_code, eta, eta0, power_t, alpha, optimal_init, t, normalize
         )
 
-        # ---- solver direction, written into gbuf (and gb for the intercept)
+        # ---- solver direction, written into gbuf (and gb for the intercepts)
         bc1, bc2 = _bias_corrections(solver, hp, t)
-        for jj in range(n_coords):
-            j = jj if full else touched[jj]
-            missed = 0 if full else k - 1 - last[j]
-            gbuf[j] = _direction(solver, hp, j, gbuf[j], s1, s2, bc1, bc2, missed)
-        if fit_intercept:
-            gb = _direction(solver, hp, nf, gb, s1, s2, bc1, bc2, 0)
+        for o in range(n_out):
+            off = o * nf
+            for jj in range(n_cols):
+                j = jj if full else touched[jj]
+                missed = 0 if full else k - 1 - last[j]
+                c = off + j
+                gbuf[c] = _direction(solver, hp, c, gbuf[c], s1, s2, bc1, bc2, missed)
+            if fit_intercept:
+                gb[o] = _direction(solver, hp, n_coef + o, gb[o], s1, s2, bc1, bc2, 0)
 
         # ---- step, decoupled decay, L1 truncation, norms, averaging
         if fit_intercept:
-            intercept -= eta_t * gb * intercept_decay
+            for o in range(n_out):
+                b[o] -= eta_t * gb[o] * intercept_decay
         if use_l1:
             u += l1_ratio * eta_t * alpha
         decay = max(0.0, 1.0 - eta_t * lam) if decoupled else 1.0
-        for jj in range(n_coords):
+        averaged = use_avg and k >= avg_first
+        for jj in range(n_cols):
             j = jj if full else touched[jj]
-            old = np.float64(w[j])
-            if use_avg and not full:
-                asum[j] += old * _avg_steps(last[j], k - 1, avg_first)
-            new = ct(old * decay - eta_t * gbuf[j])
-            if use_l1:
-                z = np.float64(new)
-                if z > 0.0:
-                    new = ct(max(0.0, z - (u + q[j])))
-                elif z < 0.0:
-                    new = ct(min(0.0, z + (u - q[j])))
-                q[j] = q[j] + (np.float64(new) - z)
-            w[j] = new
-            nw = np.float64(new)
-            sq_norm += nw * nw - old * old
-            l1_norm += abs(nw) - abs(old)
-            if use_avg and k >= avg_first:
-                asum[j] += nw
+            for o in range(n_out):
+                c = o * nf + j
+                old = np.float64(w[c])
+                if use_avg and not full:
+                    asum[c] += old * _avg_steps(last[j], k - 1, avg_first)
+                new = ct(old * decay - eta_t * gbuf[c])
+                if use_l1:
+                    z = np.float64(new)
+                    if z > 0.0:
+                        new = ct(max(0.0, z - (u + q[c])))
+                    elif z < 0.0:
+                        new = ct(min(0.0, z + (u - q[c])))
+                    q[c] = q[c] + (np.float64(new) - z)
+                w[c] = new
+                nw = np.float64(new)
+                sq_norm += nw * nw - old * old
+                l1_norm += abs(nw) - abs(old)
+                if averaged:
+                    asum[c] += nw
             last[j] = k
             if not full:
                 mark[j] = 0
-        if use_avg and k >= avg_first:
+        if averaged:
             cnt = avg_count0 + _avg_steps(0, k, avg_first)
-            avg_intercept += (intercept - avg_intercept) / cnt
+            for o in range(n_out):
+                ab[o] += (b[o] - ab[o]) / cnt
 
     # ---- bring lazily updated coordinates up to the end of the epoch
-    if not full:
-        if solver == RMSPROP:
-            rho = hp[0]
-            for j in range(nf):
-                if k > last[j]:
-                    s1[j] = s1[j] * rho ** (k - last[j])
+    if not full and solver == RMSPROP:
+        rho = hp[0]
+        for j in range(nf):
+            if k > last[j]:
+                decay_j = rho ** (k - last[j])
+                for o in range(n_out):
+                    s1[o * nf + j] = s1[o * nf + j] * decay_j
     if use_avg:
         n_avg = _avg_steps(0, k, avg_first)
         if n_avg > 0:
             total = avg_count0 + n_avg
-            for j in range(nf):
-                acc = asum[j]
+            for c in range(n_coef):
+                acc = asum[c]
                 if not full:
-                    acc += np.float64(w[j]) * _avg_steps(last[j], k, avg_first)
-                aw[j] = ct((np.float64(aw[j]) * avg_count0 + acc) / total)
+                    acc += np.float64(w[c]) * _avg_steps(last[c % nf], k, avg_first)
+                aw[c] = ct((np.float64(aw[c]) * avg_count0 + acc) / total)
             st[MB_AVG_COUNT] = total
 
-    st[MB_INTERCEPT] = intercept
-    st[MB_AVG_INTERCEPT] = avg_intercept
     st[MB_U] = u
     st[MB_STEP] = step0 + k
     return sum_loss, sum_obj, sum_w, k
