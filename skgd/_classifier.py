@@ -4,6 +4,7 @@ import warnings
 from numbers import Integral
 
 import numpy as np
+from scipy.special import softmax
 from sklearn.base import _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model._base import LinearClassifierMixin
@@ -142,6 +143,19 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         *skgd.* Clip each component of the gradient to
         ``[-clip_value, clip_value]``.
 
+    multi_class : {'ovr', 'multinomial'}, default='ovr'
+        *skgd.* How more than two classes are learned. 'ovr' (scikit-learn's
+        way, the default) trains one binary problem per class.
+        'multinomial' trains one softmax (multinomial logistic) model of all
+        classes jointly, minimising the cross-entropy -- the recommended
+        choice for multi-class probabilities: ``predict_proba`` is the
+        softmax of the decision function, a calibrated distribution rather
+        than normalised one-vs-rest scores. It requires
+        ``loss='log_loss'`` and works with every solver, batch size and
+        sparse input. With two classes it is the binary logistic model
+        (``coef_`` has one row, ``decision_function`` is 1-D), as in
+        :class:`~sklearn.linear_model.LogisticRegression`.
+
     Attributes
     ----------
     coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
@@ -210,6 +224,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         "loss": [StrOptions(set(LOSS_CODES))],
         "n_jobs": [Integral, None],
         "class_weight": [StrOptions({"balanced"}), dict, None],
+        "multi_class": [StrOptions({"ovr", "multinomial"})],
     }
 
     def __init__(
@@ -240,6 +255,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         batch_size=1,
         clip_norm=None,
         clip_value=None,
+        multi_class="ovr",
     ):
         self.loss = loss
         self.penalty = penalty
@@ -266,6 +282,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         self.batch_size = batch_size
         self.clip_norm = clip_norm
         self.clip_value = clip_value
+        self.multi_class = multi_class
 
     # ------------------------------------------------------------------
     def _allocate_parameter_mem(
@@ -377,8 +394,20 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
             )
         return coef, intercept, n_iter
 
+    def _more_validate_params(self, for_partial_fit=False):
+        super()._more_validate_params(for_partial_fit)
+        if self.multi_class == "multinomial" and self.loss != "log_loss":
+            raise ValueError(
+                "multi_class='multinomial' is the softmax cross-entropy model: it "
+                f"requires loss='log_loss', got loss={self.loss!r}. Use "
+                "multi_class='ovr' for other losses."
+            )
+
+    def _multinomial(self):
+        return self.multi_class == "multinomial" and len(self.classes_) > 2
+
     def _averaged(self):
-        if self._uses_exact_sgd_path():
+        if self._uses_exact_sgd_path() and not self._multinomial():
             return self.average <= self.t_ - 1.0
         return min(p.average_count for p in self._problems_) > 0
 
@@ -418,10 +447,12 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
             )
         if not hasattr(self, "t_"):
             self.t_ = 1.0
-        n_problems = 1 if n_classes == 2 else n_classes
+        n_problems = 1 if n_classes == 2 or self._multinomial() else n_classes
         if reset_state or len(getattr(self, "_problems_", ())) != n_problems:
             self._problems_ = [ProblemState() for _ in range(n_problems)]
-        if n_classes > 2:
+        if n_classes > 2 and self._multinomial():
+            self._fit_multinomial(X, y, sample_weight, max_iter, reset_state)
+        elif n_classes > 2:
             self._fit_multiclass(X, y, sample_weight, max_iter, reset_state)
         elif n_classes == 2:
             self._fit_binary(X, y, sample_weight, max_iter, reset_state)
@@ -433,7 +464,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         states = [p.solver_state for p in self._problems_]
         curves = [p.loss_curve for p in self._problems_]
         scores = [p.validation_scores for p in self._problems_]
-        binary = n_classes == 2
+        binary = n_problems == 1
         self.solver_state_ = states[0] if binary else states
         self.loss_curve_ = curves[0] if binary else curves
         self.validation_scores_ = (
@@ -503,6 +534,45 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
             else:
                 self.coef_ = self._standard_coef
                 self._standard_intercept = np.atleast_1d(self.intercept_)
+                self.intercept_ = self._standard_intercept
+
+    def _fit_multinomial(self, X, y, sample_weight, max_iter, reset_state):
+        """All classes jointly: the softmax cross-entropy model."""
+        validation_mask = self._make_validation_split(y, sample_mask=sample_weight > 0)
+        seed = check_random_state(self.random_state).randint(MAX_INT)
+        labels = np.searchsorted(self.classes_, y).astype(X.dtype)
+        if self.average:
+            coef, intercept = self._standard_coef, self._standard_intercept
+            average_coef = self._average_coef.reshape(-1)
+            average_intercept = self._average_intercept
+        else:
+            coef, intercept = self.coef_, self.intercept_
+            average_coef, average_intercept = None, np.zeros(len(self.classes_))
+        intercept_out, average_out, n_iter = self._run_epochs(
+            X,
+            labels,
+            sample_weight,
+            max_iter,
+            coef=coef.reshape(-1),
+            intercept=intercept,
+            average_coef=average_coef,
+            average_intercept=average_intercept,
+            validation_mask=validation_mask,
+            seed=seed,
+            problem=self._problems_[0],
+            reset_state=reset_state,
+            class_weights=self._expanded_class_weight,
+        )
+        intercept[:] = intercept_out
+        self.t_ += n_iter * X.shape[0]
+        self.n_iter_ = n_iter
+        if self.average > 0:
+            self._average_intercept[:] = average_out
+            if self._averaged():
+                self.coef_ = self._average_coef
+                self.intercept_ = self._average_intercept
+            else:
+                self.coef_ = self._standard_coef
                 self.intercept_ = self._standard_intercept
 
     # ------------------------------------------------------------------
@@ -642,8 +712,9 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
     def predict_proba(self, X):
         """Probability estimates.
 
-        Available for ``loss="log_loss"`` (the logistic function of the
-        decision; one-vs-rest probabilities are normalised to sum to one) and
+        Available for ``loss="log_loss"`` (with ``multi_class="multinomial"``
+        the softmax of the decision function; otherwise the logistic function
+        of the decision, one-vs-rest probabilities normalised to sum to one) and
         ``loss="modified_huber"`` (``(clip(decision, -1, 1) + 1) / 2``,
         normalised likewise; may be exactly 0 or 1), as in scikit-learn.
 
@@ -658,6 +729,8 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
             The probability of each class, in the order of ``classes_``.
         """
         check_is_fitted(self)
+        if self.loss == "log_loss" and self._multinomial():
+            return softmax(self.decision_function(X), axis=1)
         if self.loss == "log_loss":
             return self._predict_proba_lr(X)
         binary = len(self.classes_) == 2

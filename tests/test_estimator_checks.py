@@ -89,6 +89,15 @@ def _classifier_configurations():
     yield GDClassifier(learning_rate="pa1", eta0=0.1)
     yield GDClassifier(early_stopping=True)
     yield GDClassifier(n_jobs=2)
+    yield GDClassifier(loss="log_loss", multi_class="multinomial")
+    yield GDClassifier(
+        loss="log_loss", multi_class="multinomial", solver="adam", batch_size=16,
+        eta0=0.02,
+    )  # fmt: skip
+    yield GDClassifier(
+        loss="log_loss", multi_class="multinomial", batch_size="full",
+        learning_rate="adaptive", eta0=0.1, max_iter=3000, tol=1e-7,
+    )  # fmt: skip
 
 
 # Checks that SGDClassifier/SGDRegressor fail themselves with the same
