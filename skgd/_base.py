@@ -326,7 +326,13 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
         # the step is the exact gradient of sum(s * loss) / sum(s) + penalty
         wfac = 1.0
         if self.batch_size == "full" and not exact:
-            total = float(np.sum(sample_weight[train], dtype=np.float64))
+            # the total weight includes the class weights, which multiply the
+            # sample weights row by row
+            if softmax:
+                row_cw = np.asarray(class_weights)[y.astype(np.int64)]
+            else:
+                row_cw = np.where(y > 0, weight_pos, weight_neg)
+            total = float(np.sum((sample_weight * row_cw)[train], dtype=np.float64))
             wfac = train_count / total
             sample_weight = (sample_weight * wfac).astype(dtype, copy=False)
         batch_size = train_count if self.batch_size == "full" else self.batch_size
