@@ -834,3 +834,17 @@ def test_full_batch_class_weight_is_a_sample_weight(multi_class):
     )
     assert_allclose(weighted.coef_, reweighted.coef_, rtol=1e-10)
     assert_allclose(weighted.intercept_, reweighted.intercept_, rtol=1e-10)
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_verbose_output_is_sgdclassifiers(n_classes, early_stopping, capsys):
+    X, y = make_blobs(n_samples=150, centers=n_classes, random_state=1)
+    params = dict(verbose=1, random_state=0, early_stopping=early_stopping)
+    outputs = []
+    for estimator in (SGDClassifier(**params), GDClassifier(**params)):
+        estimator.fit(X, y)
+        printed = capsys.readouterr().out
+        outputs.append(re.sub(r"\d+\.\d\d seconds", "<time> seconds", printed))
+    assert outputs[0] == outputs[1]
+    assert "-- Epoch 1\nNorm: " in outputs[1]
