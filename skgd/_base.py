@@ -8,6 +8,7 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, is_classifier
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model._base import SparseCoefMixin
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
@@ -168,6 +169,73 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
         dloss = _kernels.loss_derivative(loss_code, 1.0, -typw, float(self.epsilon))
         initial_eta0 = typw / max(1.0, dloss)
         return 1.0 / (initial_eta0 * self.alpha)
+
+    def _allocate_parameter_mem(
+        self, n_classes, n_features, dtype, coef_init, intercept_init
+    ):
+        """Allocate coef_ and intercept_ (and the averaging pairs), from the
+        given initial values when there are some (copied: the caller's
+        arrays are never trained in place)."""
+        if n_classes > 2:
+            if coef_init is not None:
+                coef_init = np.array(coef_init, dtype=dtype, order="C")
+                if coef_init.shape != (n_classes, n_features):
+                    raise ValueError("Provided ``coef_`` does not match dataset. ")
+                self.coef_ = coef_init
+            else:
+                self.coef_ = np.zeros((n_classes, n_features), dtype=dtype, order="C")
+            if intercept_init is not None:
+                intercept_init = np.array(intercept_init, order="C", dtype=dtype)
+                if intercept_init.shape != (n_classes,):
+                    raise ValueError("Provided intercept_init does not match dataset.")
+                self.intercept_ = intercept_init
+            else:
+                self.intercept_ = np.zeros(n_classes, dtype=dtype, order="C")
+        else:
+            if coef_init is not None:
+                coef_init = np.array(coef_init, dtype=dtype, order="C").ravel()
+                if coef_init.shape != (n_features,):
+                    raise ValueError("Provided coef_init does not match dataset.")
+                self.coef_ = coef_init
+            else:
+                self.coef_ = np.zeros(n_features, dtype=dtype, order="C")
+            if intercept_init is not None:
+                intercept_init = np.array(intercept_init, dtype=dtype)
+                if intercept_init.shape != (1,) and intercept_init.shape != ():
+                    raise ValueError("Provided intercept_init does not match dataset.")
+                self.intercept_ = intercept_init.reshape(1)
+            else:
+                self.intercept_ = np.zeros(1, dtype=dtype, order="C")
+        if self.average > 0:
+            self._standard_coef = self.coef_
+            self._average_coef = np.zeros(self.coef_.shape, dtype=dtype, order="C")
+            self._standard_intercept = self.intercept_
+            self._average_intercept = np.zeros(
+                self._standard_intercept.shape, dtype=dtype, order="C"
+            )
+
+    def _warn_after_fit(self):
+        """scikit-learn's warnings at the end of fit."""
+        if (
+            self.tol is not None
+            and self.tol > -np.inf
+            and self.n_iter_ == self.max_iter
+        ):
+            warnings.warn(
+                (
+                    "Maximum number of iteration reached before "
+                    "convergence. Consider increasing max_iter to "
+                    "improve the fit."
+                ),
+                ConvergenceWarning,
+            )
+        if self.power_t < 0:
+            warnings.warn(
+                "Negative values for `power_t` are deprecated in version 1.8 "
+                "and will raise an error in 1.10. "
+                "Use values in the range [0.0, inf) instead.",
+                FutureWarning,
+            )
 
     # ------------------------------------------------------------------
     # the fit

@@ -1,10 +1,7 @@
 """GDRegressor: the drop-in SGDRegressor with pluggable solvers."""
 
-import warnings
-
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
@@ -306,27 +303,6 @@ class GDRegressor(RegressorMixin, BaseGD):
         self.clip_value = clip_value
 
     # ------------------------------------------------------------------
-    def _allocate(self, n_features, dtype, coef_init, intercept_init):
-        if coef_init is not None:
-            coef_init = np.array(coef_init, dtype=dtype, order="C").ravel()
-            if coef_init.shape != (n_features,):
-                raise ValueError("Provided coef_init does not match dataset.")
-            self.coef_ = coef_init
-        else:
-            self.coef_ = np.zeros(n_features, dtype=dtype, order="C")
-        if intercept_init is not None:
-            intercept_init = np.array(intercept_init, dtype=dtype)
-            if intercept_init.shape != (1,) and intercept_init.shape != ():
-                raise ValueError("Provided intercept_init does not match dataset.")
-            self.intercept_ = intercept_init.reshape(1)
-        else:
-            self.intercept_ = np.zeros(1, dtype=dtype, order="C")
-        if self.average > 0:
-            self._standard_coef = self.coef_
-            self._average_coef = np.zeros(self.coef_.shape, dtype=dtype, order="C")
-            self._standard_intercept = self.intercept_
-            self._average_intercept = np.zeros(1, dtype=dtype, order="C")
-
     def _partial_fit(
         self, X, y, max_iter, sample_weight, coef_init, intercept_init, reset_state
     ):
@@ -346,7 +322,9 @@ class GDRegressor(RegressorMixin, BaseGD):
         n_samples, n_features = X.shape
         sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
         if first_call:
-            self._allocate(n_features, X.dtype, coef_init, intercept_init)
+            self._allocate_parameter_mem(
+                1, n_features, X.dtype, coef_init, intercept_init
+            )
             reset_state = True
         if self.average > 0 and getattr(self, "_average_coef", None) is None:
             self._average_coef = np.zeros(n_features, dtype=X.dtype, order="C")
@@ -489,26 +467,7 @@ class GDRegressor(RegressorMixin, BaseGD):
             intercept_init,
             reset_state=True,
         )
-        if (
-            self.tol is not None
-            and self.tol > -np.inf
-            and self.n_iter_ == self.max_iter
-        ):
-            warnings.warn(
-                (
-                    "Maximum number of iteration reached before "
-                    "convergence. Consider increasing max_iter to "
-                    "improve the fit."
-                ),
-                ConvergenceWarning,
-            )
-        if self.power_t < 0:
-            warnings.warn(
-                "Negative values for `power_t` are deprecated in version 1.8 "
-                "and will raise an error in 1.10. "
-                "Use values in the range [0.0, inf) instead.",
-                FutureWarning,
-            )
+        self._warn_after_fit()
         return self
 
     def predict(self, X):
