@@ -1,6 +1,7 @@
 """Shared machinery of the gradient-descent estimators: parameters,
 validation and the epoch driver."""
 
+import math
 import time
 import warnings
 from numbers import Integral, Real
@@ -32,6 +33,9 @@ DIVERGENCE_FACTOR = 1e4
 GROWING_GRADIENT_LOSSES = frozenset(
     {"squared_error", "squared_epsilon_insensitive", "squared_hinge"}
 )
+
+#: skgd's schedules evaluated once per epoch (the rate is constant within it)
+EPOCH_SCHEDULES = ("exponential", "step", "cosine")
 
 SOLVER_NAMES = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
 
@@ -66,6 +70,18 @@ class ProblemState:
         self.average_count = 0.0
         self.loss_curve = []
         self.validation_scores = None
+        self.epochs_done = 0
+        self.eta = None
+        self.best_objective = np.inf
+        self.best_score = -np.inf
+        self.no_improvement_count = 0
+
+    def bests(self, early_stopping):
+        """(best training objective, best validation score), None for the
+        one the stopping rule did not track."""
+        if early_stopping:
+            return None, self.best_score
+        return self.best_objective, None
 
 
 class BaseGD(SparseCoefMixin, BaseEstimator):
@@ -92,8 +108,18 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
         "l1_ratio": [Interval(Real, 0, 1, closed="both"), None],
         "power_t": [Interval(Real, None, None, closed="neither")],
         "learning_rate": [
-            StrOptions({"constant", "optimal", "invscaling", "adaptive", "pa1", "pa2"}),
+            StrOptions(
+                {"constant", "optimal", "invscaling", "adaptive", "pa1", "pa2"}
+                | set(EPOCH_SCHEDULES)
+            ),
+            callable,
         ],
+        "gamma": [Interval(Real, 0, 1, closed="right")],
+        "step_size": [Interval(Integral, 1, None, closed="left")],
+        "eta_min": [Interval(Real, 0, None, closed="left")],
+        "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
+        "restore_best_weights": ["boolean"],
+        "keep_adaptive_state": ["boolean"],
         "epsilon": [Interval(Real, 0, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -151,6 +177,37 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
             and self.batch_size == 1
             and self.clip_norm is None
             and self.clip_value is None
+        )
+
+    def _epoch_schedule(self):
+        lr = self.learning_rate
+        return callable(lr) or lr in EPOCH_SCHEDULES
+
+    def _lr_code(self):
+        """Kernel code of the schedule; epoch schedules run as 'constant'
+        with the epoch's rate."""
+        if self._epoch_schedule():
+            return LEARNING_RATE_CODES["constant"]
+        return LEARNING_RATE_CODES[self.learning_rate]
+
+    def _epoch_eta(self, epoch):
+        """The rate of epoch ``epoch`` (0-based) of an epoch schedule."""
+        lr = self.learning_rate
+        eta0 = float(self.eta0)
+        if callable(lr):
+            return float(lr(epoch))
+        if lr == "exponential":
+            return eta0 * self.gamma**epoch
+        if lr == "step":
+            return eta0 * self.gamma ** (epoch // self.step_size)
+        warmup = self.warmup_epochs
+        if epoch < warmup:
+            return eta0 * (epoch + 1) / (warmup + 1)
+        span = max(self.max_iter - warmup, 1)
+        progress = min(epoch - warmup, span) / span
+        return (
+            self.eta_min
+            + (eta0 - self.eta_min) * (1 + math.cos(math.pi * progress)) / 2
         )
 
     def _get_l1_ratio(self):
@@ -372,7 +429,7 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
 
         loss_code = LOSS_CODES[self.loss]
         penalty_code = self._penalty_code()
-        lr_code = LEARNING_RATE_CODES[self.learning_rate]
+        lr_code = self._lr_code()
         alpha = float(self.alpha)
         l1_ratio = float(self._get_l1_ratio())
         eps = float(self.epsilon)
@@ -454,10 +511,20 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
             touched = np.zeros(n_features, dtype=np.int64)
             mark = np.zeros(n_features, dtype=np.uint8)
 
-        eta = eta0
-        best_objective = np.inf
-        best_score = -np.inf
-        no_improvement_count = 0
+        if reset_state:
+            problem.epochs_done = 0
+        if not reset_state and self.keep_adaptive_state and problem.eta is not None:
+            eta = problem.eta
+            best_objective = problem.best_objective
+            best_score = problem.best_score
+            no_improvement_count = problem.no_improvement_count
+        else:
+            eta = eta0
+            best_objective = np.inf
+            best_score = -np.inf
+            no_improvement_count = 0
+        restore = self.restore_best_weights
+        snapshot = None
         count = 0
         t_start = time.time()
         epoch = 0
@@ -465,6 +532,9 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
             if self.verbose > 0:
                 print("-- Epoch %d" % (epoch + 1))
             do_shuffle = bool(self.shuffle) and self.batch_size != "full"
+            if self._epoch_schedule():
+                eta = self._epoch_eta(problem.epochs_done)
+            problem.epochs_done += 1
             if exact:
                 sumloss, objective_sum, n_used = _kernels.sgd_epoch(
                     data, indices, indptr, not sparse, feat, y, sample_weight, order,
@@ -477,6 +547,10 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
                 )  # fmt: skip
                 intercept = st[_kernels.ST_INTERCEPT]
                 norm = float(np.sqrt(np.asarray(st[_kernels.ST_SQNORM], dtype=dtype)))
+                if restore:
+                    # fold the running scale so that the arrays hold the model
+                    # that is scored and may be kept
+                    _kernels.reset_wscale(coef, aw, st, bool(average))
             elif compiled:
                 sumloss, objective_sum, _, n_up = _kernels.minibatch_epoch(
                     data, indices, indptr, not sparse, feat, y, sample_weight, order,
@@ -532,6 +606,7 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
                     no_improvement_count += 1
                 else:
                     no_improvement_count = 0
+                improved = score > best_score
                 if score > best_score:
                     best_score = score
             else:
@@ -544,8 +619,17 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
                     no_improvement_count += 1
                 else:
                     no_improvement_count = 0
+                improved = objective < best_objective
                 if objective < best_objective:
                     best_objective = objective
+            if restore and improved:
+                if exact:
+                    snapshot = (
+                        coef.copy(), aw.copy(), st[_kernels.ST_INTERCEPT],
+                        st[_kernels.ST_AVG_INTERCEPT],
+                    )  # fmt: skip
+                else:
+                    snapshot = (coef.copy(), aw.copy(), b.copy(), ab.copy())
 
             if no_improvement_count >= self.n_iter_no_change:
                 if self.learning_rate == "adaptive" and eta > 1e-6:
@@ -559,8 +643,22 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
                         )
                     break
 
+        problem.eta = eta
+        problem.best_objective = best_objective
+        problem.best_score = best_score
+        problem.no_improvement_count = no_improvement_count
         if exact:
             _kernels.reset_wscale(coef, aw, st, bool(average))
+        if snapshot is not None:
+            coef[:] = snapshot[0]
+            aw[:] = snapshot[1]
+            if exact:
+                intercept = st[_kernels.ST_INTERCEPT] = snapshot[2]
+                st[_kernels.ST_AVG_INTERCEPT] = snapshot[3]
+            else:
+                b[:] = snapshot[2]
+                ab[:] = snapshot[3]
+        if exact:
             state.step[0] += count
             return intercept, st[_kernels.ST_AVG_INTERCEPT], epoch + 1
         problem.l1_u = st[_kernels.MB_U]
@@ -641,7 +739,7 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
         lam = alpha * (1.0 - l1_ratio) if penalty_code in (2, 3) else 0.0
         use_l1 = penalty_code in (1, 3)
         eps = float(self.epsilon)
-        lr_code = LEARNING_RATE_CODES[self.learning_rate]
+        lr_code = self._lr_code()
         fit_intercept = bool(self.fit_intercept)
         average = int(self.average)
         u = st[_kernels.MB_U]

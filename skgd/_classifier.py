@@ -95,6 +95,19 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         and 'pa2' are the passive-aggressive rules, only with
         ``loss='hinge'`` and the per-sample plain SGD.
 
+        skgd adds schedules evaluated once per epoch ``e`` (0-based,
+        counted over ``fit``, or over the ``partial_fit`` calls), the rate
+        being constant within the epoch:
+
+        - 'exponential': ``eta = eta0 * gamma**e``;
+        - 'step': ``eta = eta0 * gamma**(e // step_size)``;
+        - 'cosine': from ``eta0`` down to ``eta_min`` over ``max_iter``
+          epochs, ``eta_min + (eta0 - eta_min) * (1 + cos(pi * e' / T)) / 2``
+          with ``e' = e - warmup_epochs`` and ``T = max_iter - warmup_epochs``,
+          after ``warmup_epochs`` of linear warm-up;
+        - a callable ``schedule(e) -> eta``, e.g. a picklable object with a
+          ``__call__`` method (your own schedule).
+
     eta0 : float, default=0.01
         The initial learning rate; adaptive solvers take it as their base
         rate.
@@ -154,6 +167,37 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         (``coef_`` has one row, ``decision_function`` is 1-D), as in
         :class:`~sklearn.linear_model.LogisticRegression`.
 
+    gamma : float, default=0.9
+        *skgd.* The decay factor of the 'exponential' and 'step' schedules,
+        in (0, 1].
+
+    step_size : int, default=10
+        *skgd.* The number of epochs between two decays of the 'step'
+        schedule.
+
+    eta_min : float, default=0.0
+        *skgd.* The floor of the 'cosine' schedule.
+
+    warmup_epochs : int, default=0
+        *skgd.* Epochs of linear warm-up of the 'cosine' schedule, from
+        ``eta0 / (warmup_epochs + 1)`` up to ``eta0``.
+
+    restore_best_weights : bool, default=False
+        *skgd.* When True, ``fit`` (and each ``partial_fit``) leaves
+        ``coef_`` and ``intercept_`` at the epoch with the best validation
+        score (with ``early_stopping``) or the best training objective
+        (without), instead of the last epoch's. The solver state is not
+        rewound. On the per-sample plain SGD path the running scale is then
+        folded into the weights each epoch, so the numbers differ from
+        scikit-learn's in the last digits.
+
+    keep_adaptive_state : bool, default=False
+        *skgd.* With ``learning_rate='adaptive'``, let ``partial_fit`` carry
+        the current rate and the stopping counters over to the next call, so
+        that a sequence of ``partial_fit`` calls behaves as the epochs of one
+        ``fit``. The default restarts at ``eta0`` on every call, as
+        scikit-learn does.
+
     Attributes
     ----------
     coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
@@ -191,6 +235,14 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
     solver_state_ : NamedTuple of ndarrays, or list of them
         *skgd.* The solver state of the binary problem, or of each
         one-vs-rest problem; ``partial_fit`` resumes from it.
+
+    best_loss_ : float or None
+        *skgd.* The best training objective over the epochs (None with
+        ``early_stopping``).
+
+    best_validation_score_ : float or None
+        *skgd.* The best validation score over the epochs (None without
+        ``early_stopping``).
 
     See Also
     --------
@@ -254,6 +306,12 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         clip_norm=None,
         clip_value=None,
         multi_class="ovr",
+        gamma=0.9,
+        step_size=10,
+        eta_min=0.0,
+        warmup_epochs=0,
+        restore_best_weights=False,
+        keep_adaptive_state=False,
     ):
         self.loss = loss
         self.penalty = penalty
@@ -281,6 +339,12 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         self.clip_norm = clip_norm
         self.clip_value = clip_value
         self.multi_class = multi_class
+        self.gamma = gamma
+        self.step_size = step_size
+        self.eta_min = eta_min
+        self.warmup_epochs = warmup_epochs
+        self.restore_best_weights = restore_best_weights
+        self.keep_adaptive_state = keep_adaptive_state
 
     # ------------------------------------------------------------------
     def _binary_views(self, i, y, dtype):
@@ -427,6 +491,9 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         self.validation_scores_ = (
             None if not self.early_stopping else (scores[0] if binary else scores)
         )
+        bests = [p.bests(self.early_stopping) for p in self._problems_]
+        self.best_loss_ = bests[0][0] if binary else [b[0] for b in bests]
+        self.best_validation_score_ = bests[0][1] if binary else [b[1] for b in bests]
         return self
 
     def _fit_binary(self, X, y, sample_weight, max_iter, reset_state):

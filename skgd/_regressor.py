@@ -111,6 +111,19 @@ class GDRegressor(RegressorMixin, BaseGD):
         equals 1 at the first update: 'optimal' becomes
         ``eta0 * t0 / (t0 + t - 1)``.
 
+        skgd adds schedules evaluated once per epoch ``e`` (0-based,
+        counted over ``fit``, or over the ``partial_fit`` calls), the rate
+        being constant within the epoch:
+
+        - 'exponential': ``eta = eta0 * gamma**e``;
+        - 'step': ``eta = eta0 * gamma**(e // step_size)``;
+        - 'cosine': from ``eta0`` down to ``eta_min`` over ``max_iter``
+          epochs, ``eta_min + (eta0 - eta_min) * (1 + cos(pi * e' / T)) / 2``
+          with ``e' = e - warmup_epochs`` and ``T = max_iter - warmup_epochs``,
+          after ``warmup_epochs`` of linear warm-up;
+        - a callable ``schedule(e) -> eta``, e.g. a picklable object with a
+          ``__call__`` method (your own schedule).
+
     eta0 : float, default=0.01
         The initial learning rate (for the passive-aggressive rules, their
         aggressiveness ``C``). Adaptive solvers take it as their base rate.
@@ -169,6 +182,37 @@ class GDRegressor(RegressorMixin, BaseGD):
         *skgd.* Clip each component of the gradient to
         ``[-clip_value, clip_value]`` before the solver sees it.
 
+    gamma : float, default=0.9
+        *skgd.* The decay factor of the 'exponential' and 'step' schedules,
+        in (0, 1].
+
+    step_size : int, default=10
+        *skgd.* The number of epochs between two decays of the 'step'
+        schedule.
+
+    eta_min : float, default=0.0
+        *skgd.* The floor of the 'cosine' schedule.
+
+    warmup_epochs : int, default=0
+        *skgd.* Epochs of linear warm-up of the 'cosine' schedule, from
+        ``eta0 / (warmup_epochs + 1)`` up to ``eta0``.
+
+    restore_best_weights : bool, default=False
+        *skgd.* When True, ``fit`` (and each ``partial_fit``) leaves
+        ``coef_`` and ``intercept_`` at the epoch with the best validation
+        score (with ``early_stopping``) or the best training objective
+        (without), instead of the last epoch's. The solver state is not
+        rewound. On the per-sample plain SGD path the running scale is then
+        folded into the weights each epoch, so the numbers differ from
+        scikit-learn's in the last digits.
+
+    keep_adaptive_state : bool, default=False
+        *skgd.* With ``learning_rate='adaptive'``, let ``partial_fit`` carry
+        the current rate and the stopping counters over to the next call, so
+        that a sequence of ``partial_fit`` calls behaves as the epochs of one
+        ``fit``. The default restarts at ``eta0`` on every call, as
+        scikit-learn does.
+
     Attributes
     ----------
     coef_ : ndarray of shape (n_features,)
@@ -206,6 +250,14 @@ class GDRegressor(RegressorMixin, BaseGD):
     solver_state_ : NamedTuple of ndarrays
         *skgd.* The solver's state (moments, accumulators) and ``step``, the
         number of updates made; ``partial_fit`` resumes from it.
+
+    best_loss_ : float or None
+        *skgd.* The best training objective over the epochs (None with
+        ``early_stopping``).
+
+    best_validation_score_ : float or None
+        *skgd.* The best validation score over the epochs (None without
+        ``early_stopping``).
 
     See Also
     --------
@@ -277,6 +329,12 @@ class GDRegressor(RegressorMixin, BaseGD):
         batch_size=1,
         clip_norm=None,
         clip_value=None,
+        gamma=0.9,
+        step_size=10,
+        eta_min=0.0,
+        warmup_epochs=0,
+        restore_best_weights=False,
+        keep_adaptive_state=False,
     ):
         self.loss = loss
         self.penalty = penalty
@@ -301,6 +359,12 @@ class GDRegressor(RegressorMixin, BaseGD):
         self.batch_size = batch_size
         self.clip_norm = clip_norm
         self.clip_value = clip_value
+        self.gamma = gamma
+        self.step_size = step_size
+        self.eta_min = eta_min
+        self.warmup_epochs = warmup_epochs
+        self.restore_best_weights = restore_best_weights
+        self.keep_adaptive_state = keep_adaptive_state
 
     # ------------------------------------------------------------------
     def _partial_fit(
@@ -369,6 +433,9 @@ class GDRegressor(RegressorMixin, BaseGD):
         self.solver_state_ = self._problem_.solver_state
         self.loss_curve_ = self._problem_.loss_curve
         self.validation_scores_ = self._problem_.validation_scores
+        self.best_loss_, self.best_validation_score_ = self._problem_.bests(
+            self.early_stopping
+        )
         self.t_ += self.n_iter_ * n_samples
         if self.average > 0:
             self._standard_coef = coef

@@ -39,6 +39,12 @@ SKGD_PARAMS = {
     "clip_norm": None,
     "clip_value": None,
     "multi_class": "ovr",
+    "gamma": 0.9,
+    "step_size": 10,
+    "eta_min": 0.0,
+    "warmup_epochs": 0,
+    "restore_best_weights": False,
+    "keep_adaptive_state": False,
 }
 LOSSES = [
     "hinge",

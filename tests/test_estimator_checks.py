@@ -53,6 +53,11 @@ def _configurations():
     yield GDRegressor(solver=Momentum(nesterov=True), batch_size=8)
     yield GDRegressor(loss="epsilon_insensitive", learning_rate="pa1", eta0=0.1)
     yield GDRegressor(early_stopping=True)
+    yield GDRegressor(
+        solver="adam", batch_size=32, learning_rate="cosine", eta0=0.02, max_iter=200
+    )
+    yield GDRegressor(learning_rate="exponential", gamma=0.99, eta0=0.01)
+    yield GDRegressor(restore_best_weights=True, keep_adaptive_state=True)
 
 
 UNSCALED_CHECKS = (

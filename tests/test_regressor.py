@@ -26,7 +26,18 @@ from skgd.solvers import Adam, AdamState, Momentum
 
 SOLVERS = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"]
 BATCH_SIZES = [1, 32, "full"]
-SKGD_PARAMS = {"solver": "sgd", "batch_size": 1, "clip_norm": None, "clip_value": None}
+SKGD_PARAMS = {
+    "solver": "sgd",
+    "batch_size": 1,
+    "clip_norm": None,
+    "clip_value": None,
+    "gamma": 0.9,
+    "step_size": 10,
+    "eta_min": 0.0,
+    "warmup_epochs": 0,
+    "restore_best_weights": False,
+    "keep_adaptive_state": False,
+}
 
 
 def _suitable(solver, batch_size, **extra):
@@ -122,7 +133,6 @@ def _error_of(callable_):
         {"alpha": -1.0},
         {"loss": "hinge"},
         {"penalty": "l3"},
-        {"learning_rate": "foo"},
         {"max_iter": 0},
         {"eta0": 0.0},
         {"average": -1},
@@ -155,6 +165,12 @@ def test_parameter_errors_are_sgdregressors(params, regression_data):
         ({"clip_norm": 0.0}, r"The 'clip_norm' parameter of GDRegressor must be"),
         ({"clip_value": -1.0}, r"The 'clip_value' parameter of GDRegressor must be"),
         ({"solver": object()}, r"implementing 'init_state' and 'update'"),
+        (
+            {"learning_rate": "foo"},
+            r"'learning_rate' .* among .*'cosine'.* or a callable",
+        ),
+        ({"gamma": 0.0}, r"The 'gamma' parameter of GDRegressor must be"),
+        ({"step_size": 0}, r"The 'step_size' parameter of GDRegressor must be"),
     ],
 )
 def test_skgd_parameter_errors(params, match, regression_data):
