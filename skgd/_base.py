@@ -228,12 +228,12 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
         return 1.0 / (initial_eta0 * self.alpha)
 
     def _allocate_parameter_mem(
-        self, n_classes, n_features, dtype, coef_init, intercept_init
+        self, n_classes, n_features, dtype, coef_init, intercept_init, matrix=False
     ):
         """Allocate coef_ and intercept_ (and the averaging pairs), from the
         given initial values when there are some (copied: the caller's
         arrays are never trained in place)."""
-        if n_classes > 2:
+        if n_classes > 2 or matrix:
             if coef_init is not None:
                 coef_init = np.array(coef_init, dtype=dtype, order="C")
                 if coef_init.shape != (n_classes, n_features):
@@ -342,8 +342,11 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
             )
             pred = np.argmax(scores + intercept, axis=1)
             return accuracy_score(y_val.astype(np.int64), pred, sample_weight=sw_val)
-        pred = safe_sparse_dot(X_val, coef.reshape(1, -1).T, dense_output=True)
-        pred = (pred + np.atleast_1d(intercept)).ravel()
+        n_out = np.size(intercept)
+        pred = safe_sparse_dot(X_val, coef.reshape(n_out, -1).T, dense_output=True)
+        pred = pred + np.atleast_1d(intercept)
+        if n_out == 1:
+            pred = pred.ravel()
         if is_classifier(self):
             signs = np.array([-1, 1], dtype=y_val.dtype)[(pred > 0).astype(int)]
             return accuracy_score(y_val, signs, sample_weight=sw_val)
@@ -358,14 +361,17 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
         y_t = np.asarray(y[train], dtype=np.float64)
         sw = np.asarray(sw_obj[train], dtype=np.float64)
         n = max(y_t.shape[0], 1)
+        y_t = y_t.reshape(y_t.shape[0], -1)  # one column per target
         with np.errstate(over="ignore", invalid="ignore"):
             zero = np.zeros_like(y_t)
-            at_zero = np.sum(sw * _losses.loss_value(loss, y_t, zero, eps)) / n
-            if not np.any(coef) and intercept == 0.0:
+            at_zero = np.sum(sw[:, None] * _losses.loss_value(loss, y_t, zero, eps))
+            at_zero /= n
+            if not np.any(coef) and not np.any(intercept):
                 return at_zero
-            p = safe_sparse_dot(X[train], coef.astype(np.float64), dense_output=True)
-            p = np.asarray(p).ravel() + intercept
-            at_init = np.sum(sw * _losses.loss_value(loss, y_t, p, eps)) / n
+            W = coef.astype(np.float64).reshape(y_t.shape[1], -1)
+            p = safe_sparse_dot(X[train], W.T, dense_output=True)
+            p = np.asarray(p) + intercept
+            at_init = np.sum(sw[:, None] * _losses.loss_value(loss, y_t, p, eps)) / n
             at_init += _penalty_value(
                 self._penalty_code(), self.alpha, self._get_l1_ratio(), coef
             )
@@ -405,7 +411,10 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
         sparse = sp.issparse(X)
         n_samples, n_features = X.shape
         softmax = class_weights is not None
-        n_out = len(class_weights) if softmax else 1
+        # several regression targets: y of shape (n_samples, n_targets)
+        multi = not softmax and np.ndim(y) == 2
+        n_out = len(class_weights) if softmax else (y.shape[1] if multi else 1)
+        vector_out = softmax or multi
         n_coef = n_out * n_features
         dtype = coef.dtype
         if sparse:
@@ -438,7 +447,7 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
         optimal_init = self._optimal_init(loss_code)
         average = int(self.average)
         tol = self.tol if self.tol is not None else -np.inf
-        exact = self._uses_exact_sgd_path() and not softmax
+        exact = self._uses_exact_sgd_path() and not vector_out
 
         solver = get_solver(self.solver)
         if reset_state:
@@ -455,6 +464,8 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
             # sample weights row by row
             if softmax:
                 row_cw = np.asarray(class_weights)[y.astype(np.int64)]
+            elif multi:
+                row_cw = 1.0
             else:
                 row_cw = np.where(y > 0, weight_pos, weight_neg)
             total = float(np.sum((sample_weight * row_cw)[train], dtype=np.float64))
@@ -553,7 +564,8 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
                     _kernels.reset_wscale(coef, aw, st, bool(average))
             elif compiled:
                 sumloss, objective_sum, _, n_up = _kernels.minibatch_epoch(
-                    data, indices, indptr, not sparse, feat, y, sample_weight, order,
+                    data, indices, indptr, not sparse, feat, y.reshape(-1),
+                    sample_weight, order,
                     vmask, coef, b, s1, s2, aw, ab, q, st, gbuf, gb, zbuf, asum,
                     last, touched, mark,
                     loss_code, softmax, eps, penalty_code, alpha, l1_ratio,
@@ -573,7 +585,7 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
                 )  # fmt: skip
                 n_used = train_count
             if not exact:
-                intercept = b[0] if not softmax else b
+                intercept = b if vector_out else b[0]
                 norm = float(np.linalg.norm(coef))
             count += n_used
             objective = objective_sum / train_count
@@ -667,7 +679,7 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
         if compiled:
             self._store_state_vectors(state, s1, s2)
         problem.solver_state = state
-        if softmax:
+        if vector_out:
             return b, ab, epoch + 1
         return b[0], ab[0], epoch + 1
 
@@ -763,10 +775,11 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
                 G = np.exp(Z - log_norm[:, None])
                 G[np.arange(m), labels] -= 1.0
             else:
+                yb = yb.reshape(m, n_out)
                 sb = np.asarray(sample_weight[batch], dtype=np.float64)
-                sb = sb * np.where(yb > 0.0, cw[1], cw[0])
-                losses = _losses.loss_value(self.loss, yb, Z[:, 0], eps)
-                G = _losses.loss_derivative(self.loss, yb, Z[:, 0], eps)[:, None]
+                sb = sb * np.where(yb[:, 0] > 0.0, cw[1], cw[0])
+                losses = _losses.loss_value(self.loss, yb, Z, eps).sum(axis=1)
+                G = _losses.loss_derivative(self.loss, yb, Z, eps)
             G = np.clip(G, -1e12, 1e12) * sb[:, None]
             sumloss += np.sum(sb * losses)
             pen = _penalty_value(penalty_code, alpha, self._get_l1_ratio(), W.ravel())

@@ -543,10 +543,12 @@ def minibatch_epoch(
     ``w`` holds the ``(K, n_features)`` coefficients row by row and ``b``
     the ``K`` intercepts (``aw``/``ab``: their averages).  With ``softmax``
     the outputs are the scores of a multinomial logistic model (``y`` holds
-    class indices, ``cw`` the class weights); otherwise ``K = 1`` and
-    ``loss_code`` is a one-output loss (``cw`` = (weight of y <= 0, weight
-    of y > 0)).  ``s1``/``s2`` are the solver's state vectors (``K *
-    n_features`` coefficient entries, then ``K`` intercept entries), ``st``
+    class indices, ``cw`` the class weights); otherwise ``loss_code`` is a
+    one-output loss applied to each of the ``K`` targets (``y`` holds the
+    ``(n_samples, K)`` targets row by row; ``cw`` = (weight of y <= 0,
+    weight of y > 0), read on the first target).  ``s1``/``s2`` are the
+    solver's state vectors (``K * n_features`` coefficient entries, then
+    ``K`` intercept entries), ``st``
     the float64 scalars (``MB_*``).  ``hp`` holds the solver
     hyperparameters: momentum: (mu, nesterov); adagrad: (epsilon,);
     rmsprop: (rho, epsilon); adam: (beta_1, beta_2, epsilon, decoupled).
@@ -631,7 +633,6 @@ def minibatch_epoch(
                         n_touched += 1
                         for o in range(n_out):
                             gbuf[o * nf + idx] = 0.0
-            yr = y[r]
             for o in range(n_out):
                 inner = 0.0
                 off = o * nf
@@ -643,7 +644,7 @@ def minibatch_epoch(
                         inner += w[off + xi[j]] * xd[j]
                 zbuf[o] = inner + b[o]
             if softmax:
-                label = np.int64(yr)
+                label = np.int64(y[r])
                 wr = np.float64(sw[r]) * cw[label]
                 zmax = zbuf[0]
                 for o in range(1, n_out):
@@ -656,9 +657,13 @@ def minibatch_epoch(
                 for o in range(n_out):
                     zbuf[o] = zbuf[o] / total - (1.0 if o == label else 0.0)
             else:
+                # one-output losses, on each of the n_out targets of the row
+                yr = y[r * n_out]
                 wr = np.float64(sw[r]) * (cw[1] if yr > 0.0 else cw[0])
-                bl += wr * loss_value(loss_code, yr, zbuf[0], eps)
-                zbuf[0] = loss_derivative(loss_code, yr, zbuf[0], eps)
+                for o in range(n_out):
+                    yo = y[r * n_out + o]
+                    bl += wr * loss_value(loss_code, yo, zbuf[o], eps)
+                    zbuf[o] = loss_derivative(loss_code, yo, zbuf[o], eps)
             bw += wr
             for o in range(n_out):
                 dl = zbuf[o]

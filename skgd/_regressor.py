@@ -8,6 +8,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
+    column_or_1d,
     validate_data,
 )
 
@@ -215,10 +216,10 @@ class GDRegressor(RegressorMixin, BaseGD):
 
     Attributes
     ----------
-    coef_ : ndarray of shape (n_features,)
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
         Weights assigned to the features (float32 when X is float32).
 
-    intercept_ : ndarray of shape (1,)
+    intercept_ : ndarray of shape (1,) or (n_targets,)
         The intercept term (float64, as in scikit-learn).
 
     n_iter_ : int
@@ -276,6 +277,14 @@ class GDRegressor(RegressorMixin, BaseGD):
     ``fit`` raises a ``ValueError`` naming the epoch and the usual fixes
     (scale the data, lower ``eta0``, set ``clip_norm``, use an adaptive
     solver).
+
+    *skgd.* ``fit(X, Y)`` with ``Y`` of shape (n_samples, n_targets),
+    ``n_targets >= 2``, trains every target in one pass over ``X`` (one
+    coefficient matrix; the objective is the sum of the targets' losses plus
+    the penalty of the matrix; ``clip_norm`` clips the gradient of all
+    targets together). Predictions are then 2-D. A column vector ``y`` of
+    shape (n_samples, 1) keeps scikit-learn's behaviour: a
+    ``DataConversionWarning`` and a single-output model.
 
     On sparse input the intercept's updates are multiplied by 0.01 (as in
     scikit-learn). The solvers' ``lazy`` option decides whether a sparse
@@ -381,18 +390,32 @@ class GDRegressor(RegressorMixin, BaseGD):
             dtype=[np.float64, np.float32],
             accept_large_sparse=False,
             reset=first_call,
+            multi_output=True,
         )
-        y = y.astype(X.dtype, copy=False)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)  # scikit-learn's 1-D model
+        y = np.ascontiguousarray(y.astype(X.dtype, copy=False))
+        multi = y.ndim == 2
+        n_targets = y.shape[1] if multi else 1
         n_samples, n_features = X.shape
         sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
         if first_call:
             self._allocate_parameter_mem(
-                1, n_features, X.dtype, coef_init, intercept_init
+                n_targets, n_features, X.dtype, coef_init, intercept_init, matrix=multi
             )
             reset_state = True
+        else:
+            fitted = self.coef_.shape[0] if self.coef_.ndim == 2 else None
+            if fitted != (n_targets if multi else None):
+                raise ValueError(
+                    f"y has {n_targets if multi else 'a single'} target"
+                    f"{'s' if multi else ''} (shape {y.shape}), but GDRegressor "
+                    f"was fitted with {fitted or 'a single'} target"
+                    f"{'s' if fitted else ''}."
+                )
         if self.average > 0 and getattr(self, "_average_coef", None) is None:
-            self._average_coef = np.zeros(n_features, dtype=X.dtype, order="C")
-            self._average_intercept = np.zeros(1, dtype=X.dtype, order="C")
+            self._average_coef = np.zeros(self.coef_.shape, dtype=X.dtype, order="C")
+            self._average_intercept = np.zeros(n_targets, dtype=X.dtype, order="C")
         if not hasattr(self, "t_"):
             self.t_ = 1.0
         if reset_state or not hasattr(self, "_problem_"):
@@ -413,18 +436,24 @@ class GDRegressor(RegressorMixin, BaseGD):
             coef = self.coef_
             intercept = self.intercept_
             average_coef = None
-            average_intercept = [0.0]
+            average_intercept = np.zeros(n_targets)
         if not coef.flags.writeable or coef.dtype != X.dtype:
             coef = np.array(coef, dtype=X.dtype)
+        if multi:
+            intercept = np.array(intercept, dtype=np.float64)
+            average_intercept = np.array(average_intercept, dtype=np.float64)
+        else:
+            intercept = float(intercept[0])
+            average_intercept = float(average_intercept[0])
         intercept, average_intercept, self.n_iter_ = self._run_epochs(
             X,
             y,
             sample_weight,
             max_iter,
-            coef=coef,
-            intercept=float(intercept[0]),
-            average_coef=average_coef,
-            average_intercept=float(average_intercept[0]),
+            coef=coef.reshape(-1),
+            intercept=intercept,
+            average_coef=None if average_coef is None else average_coef.reshape(-1),
+            average_intercept=average_intercept,
             validation_mask=validation_mask,
             seed=seed,
             problem=self._problem_,
@@ -457,6 +486,11 @@ class GDRegressor(RegressorMixin, BaseGD):
             self.coef_ = coef
             self.intercept_ = np.atleast_1d(intercept)
         return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
@@ -501,8 +535,9 @@ class GDRegressor(RegressorMixin, BaseGD):
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data.
-        y : ndarray of shape (n_samples,)
-            Target values.
+        y : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            Target values; several columns train one model per column in a
+            single pass over X (skgd).
         coef_init : ndarray of shape (n_features,), default=None
             The initial coefficients to warm-start the optimization.
         intercept_init : ndarray of shape (1,), default=None
@@ -553,4 +588,6 @@ class GDRegressor(RegressorMixin, BaseGD):
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", reset=False)
         scores = safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
+        if self.intercept_.shape[0] > 1:
+            return scores
         return scores.ravel()

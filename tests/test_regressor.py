@@ -213,7 +213,6 @@ def test_passive_aggressive_needs_per_sample_sgd(
         ("strings", None),
         ("empty", None),
         ("3d", None),
-        (None, "2d"),
         (None, "short"),
     ],
 )
