@@ -30,7 +30,7 @@ from sklearn.model_selection import train_test_split  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import OneHotEncoder, StandardScaler  # noqa: E402
 
-from skgd import GDRegressor  # noqa: E402
+from skgd import GDRegressor, LossCurveDisplay  # noqa: E402
 from skgd.datasets import load_california_housing  # noqa: E402
 
 housing = load_california_housing(as_frame=True)
@@ -110,11 +110,9 @@ for label, regressor in configurations.items():
         f"  {label:24s} {model.score(X_test, y_test):8.4f} {reg.n_iter_:7d} "
         f"{seconds:9.3f}"
     )
-    ax.plot(np.arange(1, reg.n_iter_ + 1), reg.loss_curve_, label=label)
+    LossCurveDisplay.from_estimator(reg, ax=ax, name=label)
 ax.set_xscale("log")
 ax.set_yscale("log")
-ax.set_xlabel("epoch")
-ax.set_ylabel("training objective (loss_curve_)")
 ax.set_title("California housing: objective per epoch")
 ax.legend()
 fig.tight_layout()

@@ -1,9 +1,16 @@
 """skgd: scikit-learn-compatible linear models trained by gradient descent."""
 
 from skgd._classifier import GDClassifier
+from skgd._display import LossCurveDisplay
 from skgd._gradcheck import check_gradient
 from skgd._regressor import GDRegressor
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["GDClassifier", "GDRegressor", "check_gradient", "__version__"]
+__all__ = [
+    "GDClassifier",
+    "GDRegressor",
+    "LossCurveDisplay",
+    "check_gradient",
+    "__version__",
+]
