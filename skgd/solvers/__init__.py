@@ -26,7 +26,26 @@ SOLVER_NAMES = {
 
 
 def get_solver(solver):
-    """The solver object for a name or an object (a clone-free pass-through)."""
+    """The solver object for a solver name, or the object itself.
+
+    Parameters
+    ----------
+    solver : str or Solver
+        One of ``"sgd"``, ``"momentum"``, ``"nesterov"``, ``"adagrad"``,
+        ``"rmsprop"``, ``"adam"``, ``"adamw"``, or a solver object (returned
+        as it is, not copied).
+
+    Returns
+    -------
+    solver : Solver
+        The solver with its default hyperparameters for a name.
+
+    Examples
+    --------
+    >>> from skgd.solvers import get_solver
+    >>> get_solver("nesterov")
+    Momentum(nesterov=True)
+    """
     if isinstance(solver, str):
         return SOLVER_NAMES[solver]()
     return solver

@@ -8,7 +8,22 @@ from skgd.solvers._base import Solver
 
 
 class AdaGradState(NamedTuple):
-    """Sum of squared gradients of every parameter, and the update count."""
+    """Sum of squared gradients of every parameter, and the update count.
+
+    Parameters
+    ----------
+    step : ndarray of shape (1,), dtype=int64
+        The number of updates made so far.
+    sum_sq : ndarray of shape (n_coef,)
+        The sum of the squared gradients of each parameter.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.solvers import AdaGrad
+    >>> AdaGrad(initial_accumulator_value=0.1).init_state(2, np.float64)
+    AdaGradState(step=array([0]), sum_sq=array([0.1, 0.1]))
+    """
 
     step: np.ndarray
     sum_sq: np.ndarray

@@ -8,7 +8,24 @@ from skgd.solvers._base import Solver
 
 
 class AdamState(NamedTuple):
-    """First and second moment estimates, and the update count."""
+    """First and second moment estimates, and the update count.
+
+    Parameters
+    ----------
+    step : ndarray of shape (1,), dtype=int64
+        The number of updates made so far (``t`` of the bias correction).
+    m : ndarray of shape (n_coef,)
+        The first moment estimate of each parameter.
+    v : ndarray of shape (n_coef,)
+        The second moment estimate of each parameter.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.solvers import Adam
+    >>> Adam().init_state(2, np.float64)
+    AdamState(step=array([0]), m=array([0., 0.]), v=array([0., 0.]))
+    """
 
     step: np.ndarray
     m: np.ndarray
@@ -93,8 +110,18 @@ class AdamW(Adam):
         w = w - eta * adam_direction(gradient of the loss)
 
     as PyTorch's ``AdamW`` does with ``weight_decay = alpha * (1 - l1_ratio)``.
-    There is no second decay parameter.  Parameters are those of
-    :class:`Adam`.
+    There is no second decay parameter.
+
+    Parameters
+    ----------
+    beta_1 : float, default=0.9
+        Decay of the first moment, in [0, 1).
+    beta_2 : float, default=0.999
+        Decay of the second moment, in [0, 1).
+    epsilon : float, default=1e-8
+        Added to the denominator for numerical stability.
+    lazy : {"auto", True, False}, default="auto"
+        The sparse update rule, as for :class:`Adam`.
 
     Examples
     --------

@@ -7,7 +7,20 @@ from sklearn.base import BaseEstimator
 
 
 class SolverState(NamedTuple):
-    """State of a solver with no memory but its update count."""
+    """State of a solver with no memory but its update count.
+
+    Parameters
+    ----------
+    step : ndarray of shape (1,), dtype=int64
+        The number of updates made so far.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.solvers import SGD
+    >>> SGD().init_state(3, np.float64)
+    SolverState(step=array([0]))
+    """
 
     step: np.ndarray
 

@@ -8,7 +8,22 @@ from skgd.solvers._base import Solver
 
 
 class MomentumState(NamedTuple):
-    """Velocity of every parameter, and the update count."""
+    """Velocity of every parameter, and the update count.
+
+    Parameters
+    ----------
+    step : ndarray of shape (1,), dtype=int64
+        The number of updates made so far.
+    velocity : ndarray of shape (n_coef,)
+        The velocity of each parameter.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.solvers import Momentum
+    >>> Momentum().init_state(2, np.float64)
+    MomentumState(step=array([0]), velocity=array([0., 0.]))
+    """
 
     step: np.ndarray
     velocity: np.ndarray

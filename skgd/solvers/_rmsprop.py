@@ -8,7 +8,22 @@ from skgd.solvers._base import Solver
 
 
 class RMSPropState(NamedTuple):
-    """Moving average of squared gradients, and the update count."""
+    """Moving average of squared gradients, and the update count.
+
+    Parameters
+    ----------
+    step : ndarray of shape (1,), dtype=int64
+        The number of updates made so far.
+    mean_sq : ndarray of shape (n_coef,)
+        The moving average of the squared gradients of each parameter.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgd.solvers import RMSProp
+    >>> RMSProp().init_state(2, np.float64)
+    RMSPropState(step=array([0]), mean_sq=array([0., 0.]))
+    """
 
     step: np.ndarray
     mean_sq: np.ndarray
