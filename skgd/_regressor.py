@@ -397,6 +397,12 @@ class GDRegressor(RegressorMixin, BaseGD):
         y = np.ascontiguousarray(y.astype(X.dtype, copy=False))
         multi = y.ndim == 2
         n_targets = y.shape[1] if multi else 1
+        if multi and self.learning_rate in ("pa1", "pa2"):
+            raise ValueError(
+                f"Learning rate '{self.learning_rate}' is a per-sample plain SGD "
+                "step rule for a single target; it does not apply to a 2-D y. "
+                "Fit one model per target, or use another learning_rate."
+            )
         n_samples, n_features = X.shape
         sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
         if first_call:

@@ -96,3 +96,11 @@ def test_multioutput_score_and_early_stopping(data):
         model = GDRegressor(early_stopping=True, random_state=0).fit(X, Y)
     assert model.score(X, Y) > 0.95
     assert len(model.validation_scores_) == model.n_iter_
+
+
+@pytest.mark.parametrize("learning_rate", ["pa1", "pa2"])
+def test_passive_aggressive_needs_a_single_target(learning_rate, data):
+    X, Y = data
+    model = GDRegressor(loss="epsilon_insensitive", learning_rate=learning_rate)
+    with pytest.raises(ValueError, match="does not apply to a 2-D y"):
+        model.fit(X, Y)
