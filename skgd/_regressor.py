@@ -495,7 +495,8 @@ class GDRegressor(RegressorMixin, BaseGD):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
+        # the passive-aggressive rules are single-target
+        tags.target_tags.multi_output = self.learning_rate not in ("pa1", "pa2")
         return tags
 
     @_fit_context(prefer_skip_nested_validation=True)
