@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _helpers import error_of, normalise
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import load_breast_cancer, load_digits, make_blobs
 from sklearn.linear_model import LogisticRegression, SGDClassifier
@@ -158,32 +159,14 @@ def _sparse_problem(n_classes, n_samples=150, n_features=6, seed=0):
 # ---------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------
-def _normalise(message):
-    """Sort the items of "{...}" option sets, whose order varies with string
-    hashing between processes."""
-    return re.sub(
-        r"\{([^{}]*)\}",
-        lambda m: "{" + ", ".join(sorted(m.group(1).split(", "))) + "}",
-        message,
-    )
-
-
-def _error_of(callable_):
-    try:
-        callable_()
-    except Exception as exc:  # noqa: BLE001 - we compare exception types
-        return type(exc), str(exc)
-    return None, None
-
-
 def _assert_same_error(action):
     """``action(Estimator)`` raises the same exception type, with the same
     message up to the class name, for SGDClassifier and GDClassifier."""
-    ref_type, ref_msg = _error_of(lambda: action(SGDClassifier))
-    our_type, our_msg = _error_of(lambda: action(GDClassifier))
+    ref_type, ref_msg = error_of(lambda: action(SGDClassifier))
+    our_type, our_msg = error_of(lambda: action(GDClassifier))
     assert ref_type is not None, "SGDClassifier raised nothing"
     assert our_type is ref_type, (our_type, our_msg)
-    assert _normalise(our_msg) == _normalise(ref_msg).replace(
+    assert normalise(our_msg) == normalise(ref_msg).replace(
         "SGDClassifier", "GDClassifier"
     )
 

@@ -12,6 +12,7 @@ from contextlib import redirect_stdout
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _helpers import error_of, normalise
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
@@ -109,24 +110,6 @@ def test_sparsify_densify(regression_data):
     assert_allclose(reg.predict(X), dense_pred)
 
 
-def _normalise(message):
-    """Sort the items of "{...}" option sets, whose order varies with string
-    hashing between processes."""
-    return re.sub(
-        r"\{([^{}]*)\}",
-        lambda m: "{" + ", ".join(sorted(m.group(1).split(", "))) + "}",
-        message,
-    )
-
-
-def _error_of(callable_):
-    try:
-        callable_()
-    except Exception as exc:  # noqa: BLE001 - we compare exception types
-        return type(exc), str(exc)
-    return None, None
-
-
 @pytest.mark.parametrize(
     "params",
     [
@@ -147,11 +130,11 @@ def test_parameter_errors_are_sgdregressors(params, regression_data):
     """Same exception type; the same message (with the name replaced), or,
     where skgd accepts more values, the same wording listing them."""
     X, y = regression_data
-    ref_type, ref_msg = _error_of(lambda: SGDRegressor(**params).fit(X, y))
-    our_type, our_msg = _error_of(lambda: GDRegressor(**params).fit(X, y))
+    ref_type, ref_msg = error_of(lambda: SGDRegressor(**params).fit(X, y))
+    our_type, our_msg = error_of(lambda: GDRegressor(**params).fit(X, y))
     assert ref_type is not None
     assert our_type is ref_type
-    assert _normalise(our_msg) == _normalise(ref_msg).replace(
+    assert normalise(our_msg) == normalise(ref_msg).replace(
         "SGDRegressor", "GDRegressor"
     )
 
@@ -237,8 +220,8 @@ def test_bad_input_errors_are_sgdregressors(X_bad, y_bad, regression_data):
         y = np.c_[y, y]
     elif y_bad == "short":
         y = y[:-1]
-    ref_type, ref_msg = _error_of(lambda: SGDRegressor().fit(X, y))
-    our_type, our_msg = _error_of(lambda: GDRegressor().fit(X, y))
+    ref_type, ref_msg = error_of(lambda: SGDRegressor().fit(X, y))
+    our_type, our_msg = error_of(lambda: GDRegressor().fit(X, y))
     assert ref_type is not None and our_type is ref_type
     assert our_msg == ref_msg.replace("SGDRegressor", "GDRegressor")
 
@@ -416,7 +399,7 @@ def test_unscaled_check_data_diverges_loudly():
 def test_overflow_message_extends_sklearns():
     X = np.array([[1e200, 1e200], [1e200, -1e200]])
     y = np.array([1e200, -1e200])
-    ref_type, ref_msg = _error_of(lambda: SGDRegressor(penalty=None).fit(X, y))
+    ref_type, ref_msg = error_of(lambda: SGDRegressor(penalty=None).fit(X, y))
     assert ref_type is ValueError
     with pytest.raises(ValueError) as exc:
         GDRegressor(penalty=None).fit(X, y)
