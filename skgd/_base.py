@@ -17,7 +17,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 
 from skgd import _losses
 from skgd._codes import LEARNING_RATE_CODES, LOSS_CODES, PENALTY_CODES
-from skgd.solvers import SGD, get_solver
+from skgd.solvers import SGD, SOLVER_NAMES, get_solver
 
 MAX_INT = np.iinfo(np.int32).max
 
@@ -37,24 +37,12 @@ GROWING_GRADIENT_LOSSES = frozenset(
 #: skgd's schedules evaluated once per epoch (the rate is constant within it)
 EPOCH_SCHEDULES = ("exponential", "step", "cosine")
 
-SOLVER_NAMES = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
 
 _FIXES = (
     "Scaling input data with StandardScaler or MinMaxScaler might help; so "
     "may a smaller eta0, clip_norm (e.g. clip_norm=1.0) or an adaptive solver "
     "(e.g. solver='adam')."
 )
-
-
-def _penalty_value(penalty_code, alpha, l1_ratio, w):
-    if penalty_code == 0:
-        return 0.0
-    if penalty_code == PENALTY_CODES["l2"]:
-        l1_ratio = 0.0
-    elif penalty_code == PENALTY_CODES["l1"]:
-        l1_ratio = 1.0
-    w = np.asarray(w, dtype=np.float64)
-    return alpha * ((1 - l1_ratio) * 0.5 * np.dot(w, w) + l1_ratio * np.abs(w).sum())
 
 
 class ProblemState:
@@ -212,6 +200,10 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
 
     def _get_l1_ratio(self):
         return 0.0 if self.l1_ratio is None else self.l1_ratio
+
+    def _penalty(self, w):
+        """The penalty of the coefficients ``w`` (skgd._losses.penalty_value)."""
+        return _losses.penalty_value(self.penalty, w, self.alpha, self._get_l1_ratio())
 
     def _penalty_code(self):
         return PENALTY_CODES[str(self.penalty).lower()]
@@ -372,9 +364,7 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
             p = safe_sparse_dot(X[train], W.T, dense_output=True)
             p = np.asarray(p) + intercept
             at_init = np.sum(sw[:, None] * _losses.loss_value(loss, y_t, p, eps)) / n
-            at_init += _penalty_value(
-                self._penalty_code(), self.alpha, self._get_l1_ratio(), coef
-            )
+            at_init += self._penalty(coef)
         return max(at_zero, at_init)
 
     def _run_epochs(
@@ -782,7 +772,7 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
                 G = _losses.loss_derivative(self.loss, yb, Z, eps)
             G = np.clip(G, -1e12, 1e12) * sb[:, None]
             sumloss += np.sum(sb * losses)
-            pen = _penalty_value(penalty_code, alpha, self._get_l1_ratio(), W.ravel())
+            pen = self._penalty(W.ravel())
             objective_sum += np.sum(sb * losses) + pen * m
             grad = np.empty(n_coef + n_out)
             grad[:n_coef] = (
