@@ -360,9 +360,11 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
             at_zero /= n
             if not np.any(coef) and not np.any(intercept):
                 return at_zero
-            W = coef.astype(np.float64).reshape(y_t.shape[1], -1)
-            p = safe_sparse_dot(X[train], W.T, dense_output=True)
-            p = np.asarray(p) + intercept
+            # every row, then the training ones: X[train] would copy X, and
+            # float64 coefficients would cast a float32 X whole
+            W = coef.reshape(y_t.shape[1], -1).astype(X.dtype, copy=False)
+            p = safe_sparse_dot(X, W.T, dense_output=True)
+            p = np.asarray(p, dtype=np.float64)[train] + intercept
             at_init = np.sum(sw[:, None] * _losses.loss_value(loss, y_t, p, eps)) / n
             at_init += self._penalty(coef)
         return max(at_zero, at_init)
