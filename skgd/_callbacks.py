@@ -163,6 +163,7 @@ class EpochTasks:
         self.context = fit_task.contexts[i]
         self.epoch = None
         self.n_epochs = 0
+        self.model = None
 
     def _hook_arguments(self, model):
         task = self.fit_task
@@ -179,6 +180,27 @@ class EpochTasks:
             metadata=task.metadata,
             reconstruction_attributes=attributes,
         )
+
+    def begin_problem(self):
+        """Begin a one-vs-rest problem's task (a no-op for the others,
+        whose task is the root)."""
+        if self.fit_task.ovr:
+            self.context.call_on_fit_task_begin(
+                estimator=self.fit_task.estimator,
+                X=self.fit_task.X,
+                y=self.fit_task.y,
+                metadata=self.fit_task.metadata,
+            )
+
+    def end_problem(self):
+        """End a one-vs-rest problem's task, its training over.
+
+        Its callbacks see the problem's final coefficients.  The problems
+        are parallel tasks: a request to stop at this level is not acted on,
+        as in scikit-learn's searches.
+        """
+        if self.fit_task.ovr:
+            self.context.call_on_fit_task_end(**self._hook_arguments(self.model))
 
     def begin(self, model):
         """Begin an epoch.
@@ -205,4 +227,5 @@ class EpochTasks:
             Whether a callback asks the problem's training to stop.
         """
         self.n_epochs += 1
+        self.model = model
         return self.epoch.call_on_fit_task_end(**self._hook_arguments(model))

@@ -395,6 +395,8 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
                 y_i, sample_mask=sample_weight > 0
             )
         seed = random_state.randint(MAX_INT)
+        if epochs is not None:
+            epochs.begin_problem()
         intercept, average_intercept, n_iter = self._run_epochs(
             X,
             y_i,
@@ -412,6 +414,8 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
             reset_state=reset_state,
             epochs=epochs,
         )
+        if epochs is not None:
+            epochs.end_problem()
         if self.average:
             self._average_intercept[0 if len(self.classes_) == 2 else i] = (
                 average_intercept
