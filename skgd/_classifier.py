@@ -253,6 +253,15 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         second-order solvers.
     skgd.GDRegressor : The regressor, with the same solvers.
 
+    Notes
+    -----
+    *skgd.* ``set_callbacks`` (scikit-learn's callback API) attaches
+    callbacks such as :class:`sklearn.callback.ProgressBar` and
+    :class:`sklearn.callback.ScoringMonitor` to ``fit`` and ``partial_fit``:
+    each epoch is a subtask (for one-vs-rest, of its class's problem); its
+    callbacks see the model as it stands and may stop that problem's
+    training after it (see :ref:`callbacks`).
+
     Examples
     --------
     >>> import numpy as np

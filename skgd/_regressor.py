@@ -291,6 +291,12 @@ class GDRegressor(RegressorMixin, BaseGD):
     scikit-learn). The solvers' ``lazy`` option decides whether a sparse
     update touches only the batch's columns (see :mod:`skgd.solvers`).
 
+    *skgd.* ``set_callbacks`` (scikit-learn's callback API) attaches
+    callbacks such as :class:`sklearn.callback.ProgressBar` and
+    :class:`sklearn.callback.ScoringMonitor` to ``fit`` and ``partial_fit``:
+    each epoch is a subtask; its callbacks see the model as it stands and
+    may stop the training after it (see :ref:`callbacks`).
+
     Examples
     --------
     >>> import numpy as np
