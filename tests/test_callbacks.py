@@ -1,6 +1,9 @@
 """scikit-learn's callback API: each epoch a subtask, monitors, stop requests."""
 
+import importlib.util
 import pickle
+import sys
+import types
 import warnings
 
 import numpy as np
@@ -13,6 +16,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 
+import skgd._callbacks
 from skgd import GDClassifier, GDRegressor
 
 callback = pytest.importorskip("sklearn.callback")
@@ -392,3 +396,21 @@ def test_sparse_input(regression):
     est = GDRegressor(random_state=0).set_callbacks(recorder).fit(sp.csr_matrix(X), y)
     assert est.n_iter_ == 2
     assert_array_equal(recorder.epochs[-1]["coef"], est.coef_)
+
+
+def test_without_the_callback_api(monkeypatch, regression):
+    """With a scikit-learn that has no sklearn.callback, the mixin adds
+    nothing and a fit's tasks do nothing."""
+    monkeypatch.setitem(sys.modules, "sklearn.callback", None)
+    spec = importlib.util.spec_from_file_location(
+        "callbacks_without_api", skgd._callbacks.__file__
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert not hasattr(module.CallbackSupportMixin, "set_callbacks")
+    X, y = regression
+    estimator = types.SimpleNamespace(t_=1.0)
+    task = module.FitTask(estimator, X, y, None, "fit", 5, [], coef_shape=(X.shape[1],))
+    assert task.epochs() is None
+    task.end()
+    assert vars(estimator) == {"t_": 1.0}
