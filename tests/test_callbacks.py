@@ -2,6 +2,7 @@
 
 import importlib.util
 import pickle
+import re
 import sys
 import types
 import warnings
@@ -14,6 +15,7 @@ from sklearn.base import clone
 from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import get_scorer
 from sklearn.model_selection import GridSearchCV
 
 import skgd._callbacks
@@ -298,19 +300,39 @@ def test_one_vs_rest_stop_ends_one_problem(classification):
 # ---------------------------------------------------------------------------
 # scikit-learn's callbacks
 # ---------------------------------------------------------------------------
-def test_scoring_monitor_scores_every_epoch(regression):
-    X, y = regression
-    monitor = callback.ScoringMonitor(scoring="r2")
-    est = GDRegressor(random_state=0).set_callbacks(monitor).fit(X, y)
+@pytest.mark.parametrize(
+    "make, scoring",
+    [
+        (lambda: GDRegressor(random_state=0), "r2"),
+        (lambda: GDClassifier(random_state=0), "accuracy"),
+        (
+            lambda: GDClassifier(
+                random_state=0, loss="log_loss", multi_class="multinomial"
+            ),
+            "neg_log_loss",
+        ),
+    ],
+)
+def test_scoring_monitor_scores_every_epoch(make, scoring, regression, classification):
+    est = make()
+    if isinstance(est, GDRegressor):
+        X, y = regression
+    else:
+        X, y = classification
+        if est.multi_class == "ovr":
+            X, y = X[y < 2], y[y < 2]
+    monitor = callback.ScoringMonitor(scoring=scoring)
+    est = _fit_quietly(est.set_callbacks(monitor), X, y)
     rows = monitor.get_logs().data
     epochs = [row for row in rows if row["task_name"] == "epoch"]
     assert len(epochs) == est.n_iter_
     assert [row["task_id_path"] for row in epochs] == [
         (0, k) for k in range(est.n_iter_)
     ]
-    assert_allclose(epochs[-1]["r2"], est.score(X, y))
+    final = get_scorer(scoring)(est, X, y)
+    assert_allclose(epochs[-1][scoring], final)
     (root,) = [row for row in rows if row["task_name"] == "fit"]
-    assert_allclose(root["r2"], est.score(X, y))
+    assert_allclose(root[scoring], final)
 
 
 def test_scoring_monitor_one_vs_rest(classification):
@@ -414,3 +436,19 @@ def test_without_the_callback_api(monkeypatch, regression):
     assert task.epochs() is None
     task.end()
     assert vars(estimator) == {"t_": 1.0}
+
+
+def test_verbose_lines_unchanged(regression, capsys):
+    """verbose=1 prints the same lines with callbacks as without."""
+    X, y = regression
+
+    def printed(est):
+        _fit_quietly(est, X, y)
+        return re.sub(r"\d+\.\d+ seconds", "seconds", capsys.readouterr().out)
+
+    plain = printed(GDRegressor(verbose=1, random_state=0, max_iter=5))
+    watched = printed(
+        GDRegressor(verbose=1, random_state=0, max_iter=5).set_callbacks(Recorder())
+    )
+    assert watched == plain
+    assert plain.count("-- Epoch") == 5
