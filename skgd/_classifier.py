@@ -18,6 +18,7 @@ from sklearn.utils.validation import (
 )
 
 from skgd._base import MAX_INT, BaseGD, ProblemState
+from skgd._callbacks import FitTask
 from skgd._codes import LOSS_CODES
 
 
@@ -252,6 +253,15 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         second-order solvers.
     skgd.GDRegressor : The regressor, with the same solvers.
 
+    Notes
+    -----
+    *skgd.* ``set_callbacks`` (scikit-learn's callback API) attaches
+    callbacks such as :class:`sklearn.callback.ProgressBar` and
+    :class:`sklearn.callback.ScoringMonitor` to ``fit`` and ``partial_fit``:
+    each epoch is a subtask (for one-vs-rest, of its class's problem); its
+    callbacks see the model as it stands and may stop that problem's
+    training after it (see :ref:`callbacks`).
+
     Examples
     --------
     >>> import numpy as np
@@ -380,6 +390,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         reset_state,
         validation_mask=None,
         random_state=None,
+        epochs=None,
     ):
         """Class ``i`` against the rest (scikit-learn's ``fit_binary``)."""
         y_i, coef, intercept, average_coef, average_intercept = self._binary_views(
@@ -393,6 +404,8 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
                 y_i, sample_mask=sample_weight > 0
             )
         seed = random_state.randint(MAX_INT)
+        if epochs is not None:
+            epochs.begin_problem()
         intercept, average_intercept, n_iter = self._run_epochs(
             X,
             y_i,
@@ -408,7 +421,10 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
             weight_neg=neg_weight,
             problem=problem,
             reset_state=reset_state,
+            epochs=epochs,
         )
+        if epochs is not None:
+            epochs.end_problem()
         if self.average:
             self._average_intercept[0 if len(self.classes_) == 2 else i] = (
                 average_intercept
@@ -434,7 +450,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
 
     def _partial_fit(
         self, X, y, max_iter, classes, sample_weight, coef_init, intercept_init,
-        reset_state,
+        reset_state, task_name,
     ):  # fmt: skip
         first_call = not hasattr(self, "classes_")
         X, y = validate_data(
@@ -453,6 +469,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         self._expanded_class_weight = compute_class_weight(
             self.class_weight, classes=self.classes_, y=y
         )
+        given_weight = sample_weight
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, allow_all_zero_weights=self.early_stopping
         )
@@ -471,12 +488,21 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         n_problems = 1 if n_classes == 2 or self._multinomial() else n_classes
         if reset_state or len(getattr(self, "_problems_", ())) != n_problems:
             self._problems_ = [ProblemState() for _ in range(n_problems)]
+        task = FitTask(
+            self, X, y, given_weight, task_name, max_iter, self._problems_,
+            coef_shape=(1 if n_classes == 2 else n_classes, n_features),
+            problem_names=(
+                [f"class {c} vs rest" for c in self.classes_]
+                if n_problems > 1 else None
+            ),
+        )  # fmt: skip
+        args = (X, y, sample_weight, max_iter, reset_state, task)
         if n_classes > 2 and self._multinomial():
-            self._fit_multinomial(X, y, sample_weight, max_iter, reset_state)
+            self._fit_multinomial(*args)
         elif n_classes > 2:
-            self._fit_multiclass(X, y, sample_weight, max_iter, reset_state)
+            self._fit_multiclass(*args)
         elif n_classes == 2:
-            self._fit_binary(X, y, sample_weight, max_iter, reset_state)
+            self._fit_binary(*args)
         else:
             raise ValueError(
                 "The number of classes has to be greater than one; got %d class"
@@ -494,9 +520,10 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         bests = [p.bests(self.early_stopping) for p in self._problems_]
         self.best_loss_ = bests[0][0] if binary else [b[0] for b in bests]
         self.best_validation_score_ = bests[0][1] if binary else [b[1] for b in bests]
+        task.end()
         return self
 
-    def _fit_binary(self, X, y, sample_weight, max_iter, reset_state):
+    def _fit_binary(self, X, y, sample_weight, max_iter, reset_state, task):
         coef, intercept, n_iter = self._fit_binary_problem(
             1,
             X,
@@ -508,6 +535,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
             self._problems_[0],
             reset_state,
             random_state=self.random_state,
+            epochs=task.epochs(),
         )
         self.t_ += n_iter * X.shape[0]
         self.n_iter_ = n_iter
@@ -523,7 +551,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
             self.coef_ = coef.reshape(1, -1)
             self.intercept_ = np.atleast_1d(intercept)
 
-    def _fit_multiclass(self, X, y, sample_weight, max_iter, reset_state):
+    def _fit_multiclass(self, X, y, sample_weight, max_iter, reset_state, task):
         validation_mask = self._make_validation_split(y, sample_mask=sample_weight > 0)
         random_state = check_random_state(self.random_state)
         seeds = random_state.randint(MAX_INT, size=len(self.classes_))
@@ -542,6 +570,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
                 reset_state,
                 validation_mask=validation_mask,
                 random_state=seed,
+                epochs=task.epochs(i),
             )
             for i, seed in enumerate(seeds)
         )
@@ -560,7 +589,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
                 self._standard_intercept = np.atleast_1d(self.intercept_)
                 self.intercept_ = self._standard_intercept
 
-    def _fit_multinomial(self, X, y, sample_weight, max_iter, reset_state):
+    def _fit_multinomial(self, X, y, sample_weight, max_iter, reset_state, task):
         """All classes jointly: the softmax cross-entropy model."""
         validation_mask = self._make_validation_split(y, sample_mask=sample_weight > 0)
         seed = check_random_state(self.random_state).randint(MAX_INT)
@@ -586,6 +615,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
             problem=self._problems_[0],
             reset_state=reset_state,
             class_weights=self._expanded_class_weight,
+            epochs=task.epochs(),
         )
         intercept[:] = intercept_out
         self.t_ += n_iter * X.shape[0]
@@ -648,6 +678,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
             coef_init=None,
             intercept_init=None,
             reset_state=False,
+            task_name="partial_fit",
         )
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -701,6 +732,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
             coef_init,
             intercept_init,
             reset_state=True,
+            task_name="fit",
         )
         self._warn_after_fit()
         return self
