@@ -98,7 +98,8 @@ ax_curve.plot(scaled[-1].loss_curve_, "k-o", label="scaled, no clipping")
 ax_curve.set_yscale("log")
 ax_curve.set_xlabel("epoch")
 ax_curve.set_ylabel("training objective")
-ax_curve.legend()
+ax_curve.set_ylim(top=30)  # room for the legend above the curves
+ax_curve.legend(loc="upper right")
 
 names = [f"raw, clip_norm={c:g}" for c in clip_norms] + ["raw, Adam", "scaled"]
 r2 = [reg.score(X_test, y_test) for reg in clipped.values()]
@@ -109,6 +110,6 @@ ax_r2.set_xlim(-1, 1)  # R² below -1 runs off the left edge
 for row, value in enumerate(r2):
     ax_r2.text(0.98, row, f"{value:.2f}", ha="right", va="center")
 ax_r2.set_xlabel("test R²")
-ax_r2.set_title(f"(SGDRegressor on raw data: R² = {sgd.score(X_test, y_test):.1e})")
+ax_r2.set_title(f"SGDRegressor on raw data: R² = {sgd.score(X_test, y_test):.1e}")
 
 plt.show()
