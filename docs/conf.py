@@ -30,8 +30,21 @@ html_theme_options = {
     "navigation_with_keys": False,
     "show_toc_level": 2,
     "secondary_sidebar_items": ["page-toc"],
+    "header_links_before_dropdown": 4,
 }
-html_sidebars = {"**": ["sidebar-nav-bs"]}
+# The section navigation only where a section has pages of its own (the
+# gallery, the API reference); the single pages get the full width.
+_single_pages = [
+    "index",
+    "getting_started",
+    "user_guide",
+    "migration",
+    "custom_solver",
+    "callbacks",
+    "scaling",
+    "semantics",
+]
+html_sidebars = {"**": ["sidebar-nav-bs"], **{page: [] for page in _single_pages}}
 html_show_sourcelink = False
 
 sphinx_gallery_conf = {
