@@ -510,7 +510,11 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
             if compiled:
                 code, hp = solver._kernel_params()
                 s1, s2 = self._state_vectors(state, dtype)
-                lazy = solver._resolve_lazy(sparse)
+                lazy_mode = 0
+                if solver._resolve_lazy(sparse):
+                    # a batch of one row whose column indices are distinct
+                    # is its own list of touched columns (kernel mode 2)
+                    lazy_mode = 2 if batch_size == 1 and X.has_canonical_format else 1
             gbuf = np.zeros(n_coef, dtype=np.float64)
             asum = np.zeros(n_coef, dtype=np.float64)
             gb = np.zeros(n_out, dtype=np.float64)
@@ -583,7 +587,7 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
                     last, touched, mark,
                     loss_code, softmax, eps, penalty_code, alpha, l1_ratio,
                     lr_code, float(eta), eta0, power_t, optimal_init,
-                    code, hp, lazy, int(batch_size),
+                    code, hp, lazy_mode, int(batch_size),
                     float(self.clip_norm or 0.0), float(self.clip_value or 0.0),
                     bool(self.fit_intercept), intercept_decay, average, cw,
                     do_shuffle, int(seed),

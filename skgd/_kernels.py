@@ -114,7 +114,7 @@ def _minibatch_epoch_sig(ft):
         types.int64, types.boolean, types.float64, types.int64, types.float64,
         types.float64,
         types.int64, types.float64, types.float64, types.float64, types.float64,
-        types.int64, _F64_RO, types.boolean, types.int64, types.float64,
+        types.int64, _F64_RO, types.int64, types.int64, types.float64,
         types.float64,
         types.boolean, types.float64, types.int64, _F64_RO,
         types.boolean, types.int64,
@@ -623,7 +623,7 @@ def sgd_epoch(
 # One update, in DESIGN.md's order: batch loss gradient -> + L2 gradient ->
 # clip -> solver direction -> x -eta -> L1 truncation -> averaging.
 # ---------------------------------------------------------------------------
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def schedule_eta(lr_code, eta, eta0, power_t, alpha, optimal_init, t, normalize):
     """Learning rate of update number ``t`` (1-based).
 
@@ -639,7 +639,7 @@ def schedule_eta(lr_code, eta, eta0, power_t, alpha, optimal_init, t, normalize)
     return eta
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
 def _bias_corrections(solver, hp, t):
     """Adam's ``1 / (1 - beta_1**t)`` and ``1 / sqrt(1 - beta_2**t)`` for
     update ``t`` (1 for the other solvers)."""
@@ -648,41 +648,39 @@ def _bias_corrections(solver, hp, t):
     return 1.0, 1.0
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _direction(solver, hp, c, g, s1, s2, ibc1, isbc2, missed):
-    """The solver's direction for coordinate ``c`` with gradient ``g``,
-    updating its state in ``s1``/``s2``.  ``missed``: updates since the
-    coordinate was last touched (lazy sparse RMSProp decays its average by
-    ``rho`` for each).  ``ibc1``/``isbc2``: Adam's bias corrections from
-    ``_bias_corrections``, so that ``m / (1 - beta_1**t)`` is ``m * ibc1``
-    and ``sqrt(v / (1 - beta_2**t))`` is ``sqrt(v) * isbc2``."""
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
+def _direction(solver, h0, h1, h2, g, a1, a2, ibc1, isbc2, missed):
+    """The solver's direction for a coordinate with gradient ``g`` and state
+    ``a1``/``a2`` (its entries of ``s1``/``s2``): (direction, new ``a1``,
+    new ``a2``).  ``h0``-``h2``: the solver's hyperparameters (see
+    ``minibatch_epoch``).  ``missed``: updates since the coordinate was last
+    touched (lazy sparse RMSProp decays its average by ``rho`` for each).
+    ``ibc1``/``isbc2``: Adam's bias corrections from ``_bias_corrections``,
+    so that ``m / (1 - beta_1**t)`` is ``m * ibc1`` and
+    ``sqrt(v / (1 - beta_2**t))`` is ``sqrt(v) * isbc2``.  Scalars in and
+    out (no arrays, so no reference counting per coordinate): the caller
+    reads and writes the state arrays."""
     if solver == SGD:
-        return g
+        return g, a1, a2
     elif solver == MOMENTUM:
-        v = hp[0] * s1[c] + g
-        s1[c] = v
-        return g + hp[0] * v if hp[1] != 0.0 else v
+        v = h0 * a1 + g
+        return (g + h0 * v if h1 != 0.0 else v), v, a2
     elif solver == ADAGRAD:
-        acc = s1[c] + g * g
-        s1[c] = acc
-        return g / (math.sqrt(acc) + hp[0])
+        acc = a1 + g * g
+        return g / (math.sqrt(acc) + h0), acc, a2
     elif solver == RMSPROP:
-        rho = hp[0]
-        acc = np.float64(s1[c])
+        acc = a1
         if missed > 0:
-            acc *= rho**missed
-        acc = rho * acc + (1.0 - rho) * g * g
-        s1[c] = acc
-        return g / (math.sqrt(acc) + hp[1])
+            acc *= h0**missed
+        acc = h0 * acc + (1.0 - h0) * g * g
+        return g / (math.sqrt(acc) + h1), acc, a2
     # ADAM
-    m = hp[0] * s1[c] + (1.0 - hp[0]) * g
-    v = hp[1] * s2[c] + (1.0 - hp[1]) * g * g
-    s1[c] = m
-    s2[c] = v
-    return (m * ibc1) / (math.sqrt(v) * isbc2 + hp[2])
+    m = h0 * a1 + (1.0 - h0) * g
+    v = h1 * a2 + (1.0 - h1) * g * g
+    return (m * ibc1) / (math.sqrt(v) * isbc2 + h2), m, v
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def _avg_steps(lo, hi, first):
     """Number of averaged local steps in (lo, hi] when averaging starts at
     local step ``first``."""
@@ -690,13 +688,82 @@ def _avg_steps(lo, hi, first):
     return max(0, hi - lo2)
 
 
-@njit(_signatures(_minibatch_epoch_sig), cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always", error_model="numpy")
+def _column_pass(
+    solver, flags, scal, n_cols, k, n_out, nf, avg_first,
+    bxi, bxd, touched, last, mark, w, s1, s2, q, asum, gbuf, zbuf,
+    sq_norm, l1_norm,
+):  # fmt: skip
+    """One update's pass over the coefficient columns it touches: gradient
+    (mean + coupled L2, clipped; or the ``prepared`` gradient already in
+    ``gbuf`` times ``scale``), solver direction, step, decoupled decay, L1
+    truncation, averaging.  Called with ``solver`` a constant, so each
+    solver gets its own copy of the loop.  ``flags``: (full, direct,
+    prepared, use_l1, use_avg, averaged) and ``scal``: (h0, h1, h2, ibc1,
+    isbc2, eta_t, decay, u, scale, inv_n, grad_lam, clip_value), as in
+    ``minibatch_epoch`` (grouped to keep the call's arguments few).
+    Returns the running squared L2 norm and L1 norm of the coefficients,
+    updated."""
+    full, direct, prepared, use_l1, use_avg, averaged = flags
+    h0, h1, h2, ibc1, isbc2, eta_t, decay, u, scale, inv_n, grad_lam, clip_value = scal
+    ct = w.dtype.type
+    for jj in range(n_cols):
+        if full:
+            j = jj
+        elif direct:
+            j = np.int64(bxi[jj])
+        else:
+            j = touched[jj]
+        missed = 0 if full else k - 1 - last[j]
+        for o in range(n_out):
+            c = o * nf + j
+            old = np.float64(w[c])
+            if prepared:
+                g = gbuf[c] * scale
+            else:
+                g = zbuf[o] * bxd[jj] if direct else gbuf[c] * inv_n
+                g += grad_lam * old
+                if clip_value > 0.0:
+                    g = min(max(g, -clip_value), clip_value)
+            d, a1, a2 = _direction(
+                solver, h0, h1, h2, g,
+                np.float64(s1[c]) if solver != SGD else 0.0,
+                np.float64(s2[c]) if solver == ADAM else 0.0,
+                ibc1, isbc2, missed,
+            )  # fmt: skip
+            if solver != SGD:
+                s1[c] = a1
+            if solver == ADAM:
+                s2[c] = a2
+            if use_avg and not full:
+                asum[c] += old * _avg_steps(last[j], k - 1, avg_first)
+            new = ct(old * decay - eta_t * d)
+            if use_l1:
+                z = np.float64(new)
+                if z > 0.0:
+                    new = ct(max(0.0, z - (u + q[c])))
+                elif z < 0.0:
+                    new = ct(min(0.0, z + (u - q[c])))
+                q[c] = q[c] + (np.float64(new) - z)
+            w[c] = new
+            nw = np.float64(new)
+            sq_norm += nw * nw - old * old
+            l1_norm += abs(nw) - abs(old)
+            if averaged:
+                asum[c] += nw
+        last[j] = k
+        if not full and not direct:
+            mark[j] = 0
+    return sq_norm, l1_norm
+
+
+@njit(_signatures(_minibatch_epoch_sig), cache=True, nogil=True, error_model="numpy")
 def minibatch_epoch(
     data, indices, indptr, dense, feat, y, sw, order, vmask,
     w, b, s1, s2, aw, ab, q, st, gbuf, gb, zbuf, asum, last, touched, mark,
     loss_code, softmax, eps, penalty, alpha, l1_ratio,
     lr_code, eta, eta0, power_t, optimal_init,
-    solver, hp, lazy, batch_size, clip_norm, clip_value,
+    solver, hp, lazy_mode, batch_size, clip_norm, clip_value,
     fit_intercept, intercept_decay, average, cw,
     do_shuffle, seed,
 ):  # fmt: skip
@@ -714,8 +781,11 @@ def minibatch_epoch(
     the float64 scalars (``MB_*``).  ``hp`` holds the solver
     hyperparameters: momentum: (mu, nesterov); adagrad: (epsilon,);
     rmsprop: (rho, epsilon); adam: (beta_1, beta_2, epsilon, decoupled).
-    With ``lazy`` (sparse input only) an update touches only the columns
-    present in the batch (in every output).
+    ``lazy_mode`` (sparse input only): 0, every step updates every column;
+    1 (lazy), an update touches only the columns present in the batch (in
+    every output); 2, the same for batches of one row whose column indices
+    are distinct (a canonical CSR matrix): the row's own indices are the
+    touched columns and the gradient is read off the row, with no buffer.
 
     Returns (sum of weighted losses, sum of objective terms -- weighted loss
     plus the penalty once per row --, sum of weights, number of updates).
@@ -724,7 +794,8 @@ def minibatch_epoch(
     n_out = b.shape[0]
     nf = w.shape[0] // n_out
     n_coef = w.shape[0]
-    full = dense or not lazy
+    full = dense or lazy_mode == 0
+    direct = not full and lazy_mode == 2 and batch_size == 1
     use_l1 = penalty == L1 or penalty == ELASTICNET
     use_l2 = penalty == L2 or penalty == ELASTICNET
     if penalty == L1:
@@ -736,6 +807,12 @@ def minibatch_epoch(
     grad_lam = 0.0 if decoupled else lam
     normalize = solver != SGD
     use_avg = aw.shape[0] > 0
+    # the solver's hyperparameters and whether it keeps one or two vectors
+    h0 = hp[0]
+    h1 = hp[1]
+    h2 = hp[2]
+    has1 = s1.shape[0] > 0
+    has2 = s2.shape[0] > 0
 
     if do_shuffle:
         shuffle_order(order, seed)
@@ -766,6 +843,7 @@ def minibatch_epoch(
     sum_w = 0.0
     n_y = 1 if softmax else n_out  # targets per row in y
     k = 0  # local update count
+    bxd, bxi = _row(data, indices, indptr, dense, feat, nf, 0)  # last row read
     n_order = order.shape[0]
     pos = 0
     while pos < n_order:
@@ -788,7 +866,9 @@ def minibatch_epoch(
             nrows += 1
             xd, xi = _row(data, indices, indptr, dense, feat, nf, r)
             nnz = xd.shape[0]
-            if not full:
+            bxd = xd
+            bxi = xi
+            if not full and not direct:
                 for j in range(nnz):
                     idx = xi[j]
                     if mark[idx] == 0:
@@ -832,7 +912,8 @@ def minibatch_epoch(
                 elif dl > MAX_DLOSS:
                     dl = MAX_DLOSS
                 dl *= wr
-                if dl != 0.0:
+                zbuf[o] = dl
+                if dl != 0.0 and not direct:
                     if dense:
                         _faxpy_dense(gbuf, o * nf, dl, xd, nf)
                     else:
@@ -849,7 +930,7 @@ def minibatch_epoch(
             pen = alpha * ((1.0 - l1_ratio) * 0.5 * sq_norm + l1_ratio * l1_norm)
         sum_obj += bl + pen * nrows
         sum_w += bw
-        n_cols = nf if full else n_touched
+        n_cols = nf if full else (bxd.shape[0] if direct else n_touched)
 
         # ---- intercept gradients: mean, clipped by value
         for o in range(n_out):
@@ -867,8 +948,12 @@ def minibatch_epoch(
                     gsq += gb[o] * gb[o]
                 off = o * nf
                 for jj in range(n_cols):
-                    c = off + (jj if full else touched[jj])
-                    g = gbuf[c] * inv_n + grad_lam * w[c]
+                    if direct:
+                        c = off + bxi[jj]
+                        g = zbuf[o] * bxd[jj] + grad_lam * w[c]
+                    else:
+                        c = off + (jj if full else touched[jj])
+                        g = gbuf[c] * inv_n + grad_lam * w[c]
                     if clip_value > 0.0:
                         g = min(max(g, -clip_value), clip_value)
                     gbuf[c] = g
@@ -887,7 +972,17 @@ def minibatch_epoch(
         # ---- intercepts: direction and step
         if fit_intercept:
             for o in range(n_out):
-                d = _direction(solver, hp, n_coef + o, gb[o], s1, s2, ibc1, isbc2, 0)
+                c = n_coef + o
+                d, a1, a2 = _direction(
+                    solver, h0, h1, h2, gb[o],
+                    np.float64(s1[c]) if has1 else 0.0,
+                    np.float64(s2[c]) if has2 else 0.0,
+                    ibc1, isbc2, 0,
+                )  # fmt: skip
+                if has1:
+                    s1[c] = a1
+                if has2:
+                    s2[c] = a2
                 b[o] -= eta_t * d * intercept_decay
         if use_l1:
             u += l1_ratio * eta_t * alpha
@@ -897,38 +992,48 @@ def minibatch_epoch(
         # ---- coefficients, one pass per touched column: gradient (mean +
         # coupled L2, clipped), solver direction, step, decoupled decay, L1
         # truncation, running norms, averaging
-        for jj in range(n_cols):
-            j = jj if full else touched[jj]
-            missed = 0 if full else k - 1 - last[j]
-            for o in range(n_out):
-                c = o * nf + j
-                old = np.float64(w[c])
-                if prepared:
-                    g = gbuf[c] * scale
-                else:
-                    g = gbuf[c] * inv_n + grad_lam * old
-                    if clip_value > 0.0:
-                        g = min(max(g, -clip_value), clip_value)
-                d = _direction(solver, hp, c, g, s1, s2, ibc1, isbc2, missed)
-                if use_avg and not full:
-                    asum[c] += old * _avg_steps(last[j], k - 1, avg_first)
-                new = ct(old * decay - eta_t * d)
-                if use_l1:
-                    z = np.float64(new)
-                    if z > 0.0:
-                        new = ct(max(0.0, z - (u + q[c])))
-                    elif z < 0.0:
-                        new = ct(min(0.0, z + (u - q[c])))
-                    q[c] = q[c] + (np.float64(new) - z)
-                w[c] = new
-                nw = np.float64(new)
-                sq_norm += nw * nw - old * old
-                l1_norm += abs(nw) - abs(old)
-                if averaged:
-                    asum[c] += nw
-            last[j] = k
-            if not full:
-                mark[j] = 0
+        # one compiled copy of the pass per solver, so that each copy's
+        # inner loop holds only its own update rule
+        flags = (full, direct, prepared, use_l1, use_avg, averaged)
+        scal = (
+            h0, h1, h2, ibc1, isbc2, eta_t, decay, u, scale, inv_n, grad_lam,
+            clip_value,
+        )  # fmt: skip
+        if solver == SGD:
+            sq_norm, l1_norm = _column_pass(
+                SGD,
+                flags, scal, n_cols, k, n_out, nf, avg_first,
+                bxi, bxd, touched, last, mark, w, s1, s2, q, asum, gbuf, zbuf,
+                sq_norm, l1_norm,
+            )  # fmt: skip
+        elif solver == MOMENTUM:
+            sq_norm, l1_norm = _column_pass(
+                MOMENTUM,
+                flags, scal, n_cols, k, n_out, nf, avg_first,
+                bxi, bxd, touched, last, mark, w, s1, s2, q, asum, gbuf, zbuf,
+                sq_norm, l1_norm,
+            )  # fmt: skip
+        elif solver == ADAGRAD:
+            sq_norm, l1_norm = _column_pass(
+                ADAGRAD,
+                flags, scal, n_cols, k, n_out, nf, avg_first,
+                bxi, bxd, touched, last, mark, w, s1, s2, q, asum, gbuf, zbuf,
+                sq_norm, l1_norm,
+            )  # fmt: skip
+        elif solver == RMSPROP:
+            sq_norm, l1_norm = _column_pass(
+                RMSPROP,
+                flags, scal, n_cols, k, n_out, nf, avg_first,
+                bxi, bxd, touched, last, mark, w, s1, s2, q, asum, gbuf, zbuf,
+                sq_norm, l1_norm,
+            )  # fmt: skip
+        else:
+            sq_norm, l1_norm = _column_pass(
+                ADAM,
+                flags, scal, n_cols, k, n_out, nf, avg_first,
+                bxi, bxd, touched, last, mark, w, s1, s2, q, asum, gbuf, zbuf,
+                sq_norm, l1_norm,
+            )  # fmt: skip
         if averaged:
             cnt = avg_count0 + _avg_steps(0, k, avg_first)
             for o in range(n_out):
