@@ -63,9 +63,11 @@ def validate_data(estimator, X, y, sample_weight, *, reset, multi_output=False):
             "Set early_stopping=False (stopping then uses the training objective, "
             "tol and n_iter_no_change), or score a held-out set yourself."
         )
-    _check_feature_names(estimator, X, reset=reset)
-    if hasattr(X, "to_dask_array"):  # dask DataFrame
+    if hasattr(X, "to_dask_array"):  # dask DataFrame: names from its pandas meta
+        _check_feature_names(estimator, X._meta, reset=reset)
         X = X.to_dask_array(lengths=True)
+    else:
+        _check_feature_names(estimator, X, reset=reset)
     if not isinstance(X, da.Array):
         raise TypeError(
             f"{name} accepts a dask array or a dask DataFrame as X; got "
