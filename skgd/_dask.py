@@ -106,7 +106,7 @@ def validate_data(estimator, X, y, sample_weight, *, reset, multi_output=False):
     return DaskDesign(X), y, _compute(sample_weight)
 
 
-def _block_sums(xb, yw, w, b, loss_code, softmax, eps, cw):
+def _block_sums(xb, yw, wb, loss_code, softmax, eps, cw):
     """Sum over the rows of one block of the weighted loss gradient
     (coefficients, intercepts), of the weighted loss and of the weights.
 
@@ -117,6 +117,7 @@ def _block_sums(xb, yw, w, b, loss_code, softmax, eps, cw):
     from skgd import _kernels
 
     yb, swb = yw
+    w, b = wb
     ft = w.dtype
     xb = np.ascontiguousarray(xb, dtype=ft)
     n, nf = xb.shape
@@ -139,6 +140,27 @@ def _block_sums(xb, yw, w, b, loss_code, softmax, eps, cw):
     return gbuf * n, gb * n, loss_sum, weight_sum
 
 
+def _distributed_client():
+    """The ``distributed.Client`` that ``dask.compute`` would use, or None."""
+    import dask.base
+
+    client = getattr(dask.base.get_scheduler(), "__self__", None)
+    if type(client).__module__.startswith("distributed"):
+        return client
+    return None
+
+
+def _block_workers(client, array):
+    """For each row block of ``array``, the workers holding it (None where it
+    is not in a worker's memory)."""
+    keys = [key[0] for key in array.__dask_keys__()]  # one column chunk
+    try:
+        who_has = client.who_has(keys)
+    except Exception:  # placement is only a hint
+        return [None] * len(keys)
+    return [list(who_has.get(key, ())) or None for key in keys]
+
+
 class DaskDesign:
     """A validated dask array ``X``, as the epoch driver receives it.
 
@@ -158,17 +180,26 @@ class DaskDesign:
         return zip(ends - np.asarray(self.array.chunks[0]), ends)
 
     def _scatter(self, y, sample_weight):
-        """The (targets, weights) of each block, sent to the workers once."""
-        import dask
+        """(block of X, its targets and weights) for each block.
 
+        On a ``distributed`` cluster, each block's targets and weights are
+        scattered once per fit to the worker that holds the block of X, when
+        X is persisted (anywhere otherwise); with dask's local schedulers
+        they stay in this process.
+        """
         flat = y.reshape(y.shape[0], -1)
-        parts = [
-            dask.delayed(tuple)(
-                [np.ascontiguousarray(flat[s:e]).reshape(-1), sample_weight[s:e]]
-            )
+        pieces = [
+            (np.ascontiguousarray(flat[s:e]).reshape(-1), sample_weight[s:e])
             for s, e in self._bounds()
         ]
-        return dask.persist(*parts)
+        client = _distributed_client()
+        if client is not None:
+            homes = _block_workers(client, self.array)
+            pieces = [
+                client.scatter(piece, workers=home, hash=False)
+                for piece, home in zip(pieces, homes)
+            ]
+        return list(zip(self.array.to_delayed().ravel(), pieces))
 
     def gradient_sums(self, parts, w, b, loss_code, softmax, eps, cw):
         """(loss gradient sum, intercept gradient sum, loss sum, weight sum)
@@ -176,13 +207,11 @@ class DaskDesign:
         order."""
         import dask
 
-        blocks = self.array.to_delayed().ravel()
-        task = dask.delayed(_block_sums, pure=True)
+        # the coefficients enter the graph once, not once per block
+        wb = dask.delayed((w.copy(), b.copy()), pure=False)
+        task = dask.delayed(_block_sums, pure=False)
         results = dask.compute(
-            *[
-                task(xb, yw, w, b, loss_code, softmax, eps, cw)
-                for xb, yw in zip(blocks, parts)
-            ]
+            *[task(xb, yw, wb, loss_code, softmax, eps, cw) for xb, yw in parts]
         )
         g = np.zeros(w.shape[0])
         gb = np.zeros(b.shape[0])
