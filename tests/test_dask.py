@@ -40,21 +40,25 @@ cluster_group = pytest.mark.xdist_group("dask_local_cluster")
 
 @pytest.fixture(scope="module")
 def client():
+    # a watchdog: a cluster that hangs (start, task, close) ends the test
+    # process with every thread's traceback instead of blocking the run
     faulthandler.dump_traceback_later(CLUSTER_TIMEOUT, exit=True)
-    with dask.config.set({"distributed.comm.timeouts.connect": "60s"}):
-        cluster = distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-        )
-        client = distributed.Client(cluster)
+    cluster = None
     try:
-        yield client
+        with dask.config.set({"distributed.comm.timeouts.connect": "60s"}):
+            cluster = distributed.LocalCluster(
+                n_workers=2,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+            )
+            with distributed.Client(cluster) as client:
+                client.wait_for_workers(2, timeout=120)
+                yield client
     finally:
-        client.close()
-        cluster.close()
+        if cluster is not None:
+            cluster.close(timeout=60)
         faulthandler.cancel_dump_traceback_later()
 
 
@@ -120,19 +124,22 @@ def test_import_and_numpy_fit_do_not_import_dask():
 # ---------------------------------------------------------------------------
 # full batch on a dask array equals the in-memory full-batch fit
 # ---------------------------------------------------------------------------
-@pytest.mark.parametrize("solver", SOLVERS)
-@pytest.mark.parametrize(
-    "params",
-    [
-        {},
-        {"penalty": "elasticnet", "alpha": 0.01, "average": 4},
-        {"penalty": "l1", "alpha": 0.01, "clip_value": 0.5},
-        {"clip_norm": 0.5, "fit_intercept": False},
-        {"learning_rate": "adaptive", "restore_best_weights": True},
-        {"learning_rate": "invscaling", "loss": "huber"},
-        {"learning_rate": "cosine", "warmup_epochs": 2},
-    ],
-)
+#: every solver without options, and each group of options with a few solvers
+FULL_BATCH_CASES = [(solver, {}) for solver in SOLVERS] + [
+    (solver, params)
+    for params, solvers in [
+        ({"penalty": "elasticnet", "alpha": 0.01, "average": 4}, ["sgd", "adam"]),
+        ({"penalty": "l1", "alpha": 0.01, "clip_value": 0.5}, ["momentum", "adamw"]),
+        ({"clip_norm": 0.5, "fit_intercept": False}, ["nesterov", "rmsprop"]),
+        ({"learning_rate": "adaptive", "restore_best_weights": True}, ["sgd", "adam"]),
+        ({"learning_rate": "invscaling", "loss": "huber"}, ["sgd", "adagrad"]),
+        ({"learning_rate": "cosine", "warmup_epochs": 2}, ["adam", "adamw"]),
+    ]
+    for solver in solvers
+]
+
+
+@pytest.mark.parametrize("solver, params", FULL_BATCH_CASES)
 def test_full_batch_regressor(solver, params, threads):
     X, y = regression_data()
     sw = np.random.RandomState(1).uniform(0.5, 2.0, size=y.shape[0])
@@ -153,6 +160,7 @@ def test_full_batch_regressor(solver, params, threads):
         assert_allclose(a, b, rtol=1e-10, atol=1e-13)
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_full_batch_regressor_more_inputs(threads):
     """Multi-output, a dask y, coef_init (the divergence guard's objective
     at the initial coefficients is computed blockwise), float32, and a
@@ -166,6 +174,14 @@ def test_full_batch_regressor_more_inputs(threads):
     init = np.full(X.shape[1], 0.1)
     expected = GDRegressor(**kwargs).fit(X, y, coef_init=init, intercept_init=1.0)
     got = GDRegressor(**kwargs).fit(blocks(X)[0], y, coef_init=init, intercept_init=1.0)
+    assert_same_fit(got, expected)
+
+    # partial_fit with batch_size="full": one full-batch epoch a call
+    expected = GDRegressor(**kwargs)
+    got = GDRegressor(**kwargs)
+    for _ in range(3):
+        expected.partial_fit(X, y)
+        got.partial_fit(blocks(X)[0], y)
     assert_same_fit(got, expected)
 
     X32, y32 = X.astype(np.float32), y.astype(np.float32)
@@ -216,8 +232,13 @@ def test_full_batch_errors(Estimator, threads):
     X, y = regression_data()
     y = y > 0
     Xd = blocks(X)[0]
-    with pytest.raises(ValueError, match="requires batch_size='full'.*Incremental"):
-        Estimator(batch_size=32).fit(Xd, y)
+    fix = "requires batch_size='full', got batch_size=.*dask_ml.wrappers.Incremental"
+    for batch_size in [1, 32]:
+        with pytest.raises(ValueError, match=fix):
+            Estimator(batch_size=batch_size).fit(Xd, y)
+    classes = {"classes": [False, True]} if Estimator is GDClassifier else {}
+    with pytest.raises(ValueError, match=fix):
+        Estimator().partial_fit(Xd, y, **classes)
     with pytest.raises(ValueError, match="early_stopping=True is not supported"):
         Estimator(batch_size="full", early_stopping=True).fit(Xd, y)
     sparse = Xd.map_blocks(sp.csr_matrix)
@@ -307,17 +328,71 @@ def test_grid_search_incremental(client):
 
 @cluster_group
 def test_full_batch_on_cluster(client):
+    # four blocks: each epoch is a round trip through the scheduler per block;
+    # a persisted X (the targets and weights go to the blocks' workers), then
+    # a lazy one
     X, y = regression_data(n=1000)
-    Xd, yd = blocks(X, y)
+    sw = np.random.RandomState(1).uniform(0.5, 2.0, size=y.shape[0])
+    Xd = da.from_array(X, chunks=(250, 5)).persist()
+    yd = da.from_array(y, chunks=250)
     kwargs = dict(
-        batch_size="full", solver="adam", eta0=0.05, average=5, max_iter=15, tol=None
+        batch_size="full", solver="adam", eta0=0.05, average=5, max_iter=10, tol=None
     )
-    assert_same_fit(GDRegressor(**kwargs).fit(Xd, yd), GDRegressor(**kwargs).fit(X, y))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        expected = GDRegressor(**kwargs).fit(X, y, sample_weight=sw)
+        got = GDRegressor(**kwargs).fit(Xd, yd, sample_weight=sw)
+    assert_same_fit(got, expected)
+    Xd = da.from_array(X, chunks=(250, 5))
     labels = np.digitize(y, [-1.0, 1.0])
     kwargs = dict(
-        batch_size="full", loss="log_loss", multi_class="multinomial", max_iter=15,
+        batch_size="full", loss="log_loss", multi_class="multinomial", max_iter=10,
         tol=None,
     )  # fmt: skip
-    expected = GDClassifier(**kwargs).fit(X, labels)
-    got = GDClassifier(**kwargs).fit(Xd, blocks(labels)[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        expected = GDClassifier(**kwargs).fit(X, labels)
+        got = GDClassifier(**kwargs).fit(Xd, da.from_array(labels, chunks=250))
     assert_same_fit(got, expected)
+
+
+# ---------------------------------------------------------------------------
+# upstream failures (dask-ml 2025.1.0 with dask / distributed 2026.8.0),
+# documented in docs/scaling.rst: these tests fail while upstream does
+# ---------------------------------------------------------------------------
+@cluster_group
+@pytest.mark.xfail(
+    raises=ValueError,
+    strict=True,
+    reason="dask-ml's R² (Incremental's default score for a regressor) fails "
+    "on a predicted dask array with unknown block lengths: 'cannot broadcast "
+    "shape (nan,)'",
+)
+def test_upstream_incremental_default_score_regressor(client):
+    X, y = regression_data()
+    Xd, yd = blocks(X, y)
+    inc = Incremental(GDRegressor(), shuffle_blocks=False).fit(Xd, yd)
+    inc.score(Xd, yd)
+
+
+@cluster_group
+@pytest.mark.xfail(
+    raises=RuntimeError,
+    strict=True,
+    reason="dask-ml's IncrementalSearchCV calls dask.compute inside the "
+    "client's event loop: 'Attempting to use an asynchronous Client in a "
+    "synchronous context'",
+)
+def test_upstream_incremental_search_cv(client):
+    X, y = regression_data()
+    Xd, yd = blocks(X, y)
+    search = dask_ml_model_selection.IncrementalSearchCV(
+        GDRegressor(solver="adam", batch_size=16),
+        {"eta0": [0.1, 1e-3]},
+        n_initial_parameters=2,
+        max_iter=2,
+        decay_rate=None,
+        scoring="neg_mean_squared_error",
+        random_state=0,
+    )
+    search.fit(Xd, yd)
