@@ -16,6 +16,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
 
 from skgd import _losses
+from skgd._callbacks import CallbackSupportMixin
 from skgd._codes import LEARNING_RATE_CODES, LOSS_CODES, PENALTY_CODES
 from skgd.solvers import SGD, SOLVER_NAMES, get_solver
 
@@ -72,7 +73,7 @@ class ProblemState:
         return self.best_objective, None
 
 
-class BaseGD(SparseCoefMixin, BaseEstimator):
+class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
     """Base class of the gradient-descent linear models.
 
     Holds scikit-learn's SGD parameters and skgd's solver axes, validates
@@ -360,9 +361,11 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
             at_zero /= n
             if not np.any(coef) and not np.any(intercept):
                 return at_zero
-            W = coef.astype(np.float64).reshape(y_t.shape[1], -1)
-            p = safe_sparse_dot(X[train], W.T, dense_output=True)
-            p = np.asarray(p) + intercept
+            # every row, then the training ones: X[train] would copy X, and
+            # float64 coefficients would cast a float32 X whole
+            W = coef.reshape(y_t.shape[1], -1).astype(X.dtype, copy=False)
+            p = safe_sparse_dot(X, W.T, dense_output=True)
+            p = np.asarray(p, dtype=np.float64)[train] + intercept
             at_init = np.sum(sw[:, None] * _losses.loss_value(loss, y_t, p, eps)) / n
             at_init += self._penalty(coef)
         return max(at_zero, at_init)
@@ -385,6 +388,7 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
         problem,
         reset_state,
         class_weights=None,
+        epochs=None,
     ):
         """Run up to ``max_iter`` epochs on (X, y) from the given state.
 
@@ -395,6 +399,9 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
         With ``class_weights`` (one per class) the model is the multinomial
         logistic one: ``y`` holds class indices, ``coef`` is the flattened
         ``(n_classes, n_features)`` matrix and the intercepts are arrays.
+
+        ``epochs`` (a ``skgd._callbacks.EpochTasks``) reports each epoch to
+        the callbacks, which may end the training after any epoch.
         """
         from skgd import _kernels
 
@@ -405,6 +412,7 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
                 average_coef=average_coef, average_intercept=average_intercept,
                 weight_pos=weight_pos, weight_neg=weight_neg, problem=problem,
                 reset_state=reset_state, class_weights=class_weights,
+                epochs=epochs,
             )  # fmt: skip
         sparse = sp.issparse(X)
         n_samples, n_features = X.shape
@@ -537,7 +545,23 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
         count = 0
         t_start = time.time()
         epoch = 0
+
+        def model(n_epochs):
+            """The problem's (coef, intercept) after ``n_epochs`` epochs of
+            this call, the averaged pair once the fitted attributes are."""
+            if exact:
+                w, a, s = coef.copy(), aw.copy(), st.copy()
+                _kernels.reset_wscale(w, a, s, bool(average))
+                if average and average <= self.t_ + n_epochs * n_samples - 1:
+                    return a, np.ravel(s[_kernels.ST_AVG_INTERCEPT])
+                return w, np.ravel(s[_kernels.ST_INTERCEPT])
+            if average and st[_kernels.MB_AVG_COUNT] > 0:
+                return aw.copy(), ab.copy()
+            return coef.copy(), b.copy()
+
         for epoch in range(max_iter):
+            if epochs is not None:
+                epochs.begin(model)
             if self.verbose > 0:
                 print("-- Epoch %d" % (epoch + 1))
             do_shuffle = bool(self.shuffle) and self.batch_size != "full"
@@ -641,6 +665,7 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
                 else:
                     snapshot = (coef.copy(), aw.copy(), b.copy(), ab.copy())
 
+            stop = epochs is not None and epochs.end(model)
             if no_improvement_count >= self.n_iter_no_change:
                 if self.learning_rate == "adaptive" and eta > 1e-6:
                     eta = eta / 5
@@ -652,6 +677,8 @@ class BaseGD(SparseCoefMixin, BaseEstimator):
                             % (epoch + 1, time.time() - t_start)
                         )
                     break
+            if stop:
+                break
 
         problem.eta = eta
         problem.best_objective = best_objective

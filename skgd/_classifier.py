@@ -19,6 +19,7 @@ from sklearn.utils.validation import (
 
 from skgd import _dask
 from skgd._base import MAX_INT, BaseGD, ProblemState
+from skgd._callbacks import FitTask
 from skgd._codes import LOSS_CODES
 
 
@@ -253,6 +254,15 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         second-order solvers.
     skgd.GDRegressor : The regressor, with the same solvers.
 
+    Notes
+    -----
+    *skgd.* ``set_callbacks`` (scikit-learn's callback API) attaches
+    callbacks such as :class:`sklearn.callback.ProgressBar` and
+    :class:`sklearn.callback.ScoringMonitor` to ``fit`` and ``partial_fit``:
+    each epoch is a subtask (for one-vs-rest, of its class's problem); its
+    callbacks see the model as it stands and may stop that problem's
+    training after it (see :ref:`callbacks`).
+
     Examples
     --------
     >>> import numpy as np
@@ -381,6 +391,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         reset_state,
         validation_mask=None,
         random_state=None,
+        epochs=None,
     ):
         """Class ``i`` against the rest (scikit-learn's ``fit_binary``)."""
         y_i, coef, intercept, average_coef, average_intercept = self._binary_views(
@@ -394,6 +405,8 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
                 y_i, sample_mask=sample_weight > 0
             )
         seed = random_state.randint(MAX_INT)
+        if epochs is not None:
+            epochs.begin_problem()
         intercept, average_intercept, n_iter = self._run_epochs(
             X,
             y_i,
@@ -409,7 +422,10 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
             weight_neg=neg_weight,
             problem=problem,
             reset_state=reset_state,
+            epochs=epochs,
         )
+        if epochs is not None:
+            epochs.end_problem()
         if self.average:
             self._average_intercept[0 if len(self.classes_) == 2 else i] = (
                 average_intercept
@@ -435,7 +451,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
 
     def _partial_fit(
         self, X, y, max_iter, classes, sample_weight, coef_init, intercept_init,
-        reset_state,
+        reset_state, task_name,
     ):  # fmt: skip
         first_call = not hasattr(self, "classes_")
         if _dask.is_dask_collection(X):
@@ -459,6 +475,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         self._expanded_class_weight = compute_class_weight(
             self.class_weight, classes=self.classes_, y=y
         )
+        given_weight = sample_weight
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, allow_all_zero_weights=self.early_stopping
         )
@@ -477,12 +494,21 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         n_problems = 1 if n_classes == 2 or self._multinomial() else n_classes
         if reset_state or len(getattr(self, "_problems_", ())) != n_problems:
             self._problems_ = [ProblemState() for _ in range(n_problems)]
+        task = FitTask(
+            self, X, y, given_weight, task_name, max_iter, self._problems_,
+            coef_shape=(1 if n_classes == 2 else n_classes, n_features),
+            problem_names=(
+                [f"class {c} vs rest" for c in self.classes_]
+                if n_problems > 1 else None
+            ),
+        )  # fmt: skip
+        args = (X, y, sample_weight, max_iter, reset_state, task)
         if n_classes > 2 and self._multinomial():
-            self._fit_multinomial(X, y, sample_weight, max_iter, reset_state)
+            self._fit_multinomial(*args)
         elif n_classes > 2:
-            self._fit_multiclass(X, y, sample_weight, max_iter, reset_state)
+            self._fit_multiclass(*args)
         elif n_classes == 2:
-            self._fit_binary(X, y, sample_weight, max_iter, reset_state)
+            self._fit_binary(*args)
         else:
             raise ValueError(
                 "The number of classes has to be greater than one; got %d class"
@@ -500,9 +526,10 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         bests = [p.bests(self.early_stopping) for p in self._problems_]
         self.best_loss_ = bests[0][0] if binary else [b[0] for b in bests]
         self.best_validation_score_ = bests[0][1] if binary else [b[1] for b in bests]
+        task.end()
         return self
 
-    def _fit_binary(self, X, y, sample_weight, max_iter, reset_state):
+    def _fit_binary(self, X, y, sample_weight, max_iter, reset_state, task):
         coef, intercept, n_iter = self._fit_binary_problem(
             1,
             X,
@@ -514,6 +541,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
             self._problems_[0],
             reset_state,
             random_state=self.random_state,
+            epochs=task.epochs(),
         )
         self.t_ += n_iter * X.shape[0]
         self.n_iter_ = n_iter
@@ -529,7 +557,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
             self.coef_ = coef.reshape(1, -1)
             self.intercept_ = np.atleast_1d(intercept)
 
-    def _fit_multiclass(self, X, y, sample_weight, max_iter, reset_state):
+    def _fit_multiclass(self, X, y, sample_weight, max_iter, reset_state, task):
         validation_mask = self._make_validation_split(y, sample_mask=sample_weight > 0)
         random_state = check_random_state(self.random_state)
         seeds = random_state.randint(MAX_INT, size=len(self.classes_))
@@ -548,6 +576,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
                 reset_state,
                 validation_mask=validation_mask,
                 random_state=seed,
+                epochs=task.epochs(i),
             )
             for i, seed in enumerate(seeds)
         )
@@ -566,7 +595,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
                 self._standard_intercept = np.atleast_1d(self.intercept_)
                 self.intercept_ = self._standard_intercept
 
-    def _fit_multinomial(self, X, y, sample_weight, max_iter, reset_state):
+    def _fit_multinomial(self, X, y, sample_weight, max_iter, reset_state, task):
         """All classes jointly: the softmax cross-entropy model."""
         validation_mask = self._make_validation_split(y, sample_mask=sample_weight > 0)
         seed = check_random_state(self.random_state).randint(MAX_INT)
@@ -592,6 +621,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
             problem=self._problems_[0],
             reset_state=reset_state,
             class_weights=self._expanded_class_weight,
+            epochs=task.epochs(),
         )
         intercept[:] = intercept_out
         self.t_ += n_iter * X.shape[0]
@@ -654,6 +684,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
             coef_init=None,
             intercept_init=None,
             reset_state=False,
+            task_name="partial_fit",
         )
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -707,6 +738,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
             coef_init,
             intercept_init,
             reset_state=True,
+            task_name="fit",
         )
         self._warn_after_fit()
         return self

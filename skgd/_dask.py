@@ -227,15 +227,15 @@ class DaskDesign:
     def run_epochs(
         self, est, y, sample_weight, max_iter, *, coef, intercept, average_coef,
         average_intercept, weight_pos, weight_neg, problem, reset_state,
-        class_weights,
+        class_weights, epochs=None,
     ):  # fmt: skip
         """``BaseGD._run_epochs`` for ``batch_size="full"`` on a dask array.
 
         The same epochs as in memory: one step per epoch along the exact
         gradient (sample weights rescaled to mean one, class weights
         included), the objective before the step in ``loss_curve_``, the
-        same stopping rule, adaptive schedule, divergence guard, averaging
-        and best-weights snapshot.
+        same stopping rule, adaptive schedule, divergence guard, averaging,
+        best-weights snapshot and callbacks (``epochs``).
         """
         softmax = class_weights is not None
         multi = not softmax and np.ndim(y) == 2
@@ -292,7 +292,17 @@ class DaskDesign:
         count = 0
         t_start = time.time()
         epoch = 0
+
+        def model(n_epochs):
+            """The problem's (coef, intercept) as they stand, the averaged
+            pair once averaging has begun (as the in-memory driver)."""
+            if est.average and avg_count > 0:
+                return aw.copy(), ab.copy()
+            return coef.copy(), b.copy()
+
         for epoch in range(max_iter):
+            if epochs is not None:
+                epochs.begin(model)
             if est.verbose > 0:
                 print("-- Epoch %d" % (epoch + 1))
             if est._epoch_schedule():
@@ -334,6 +344,7 @@ class DaskDesign:
                 best_objective = objective
                 if est.restore_best_weights:
                     snapshot = (coef.copy(), aw.copy(), b.copy(), ab.copy())
+            stop = epochs is not None and epochs.end(model)
             if no_improvement_count >= est.n_iter_no_change:
                 if est.learning_rate == "adaptive" and eta > 1e-6:
                     eta = eta / 5
@@ -345,6 +356,8 @@ class DaskDesign:
                             % (epoch + 1, time.time() - t_start)
                         )
                     break
+            if stop:
+                break
 
         problem.eta = eta
         problem.best_objective = best_objective

@@ -14,6 +14,7 @@ from sklearn.utils.validation import (
 
 from skgd import _dask
 from skgd._base import MAX_INT, BaseGD, ProblemState
+from skgd._callbacks import FitTask
 from skgd._codes import REGRESSION_LOSSES
 
 
@@ -291,6 +292,12 @@ class GDRegressor(RegressorMixin, BaseGD):
     scikit-learn). The solvers' ``lazy`` option decides whether a sparse
     update touches only the batch's columns (see :mod:`skgd.solvers`).
 
+    *skgd.* ``set_callbacks`` (scikit-learn's callback API) attaches
+    callbacks such as :class:`sklearn.callback.ProgressBar` and
+    :class:`sklearn.callback.ScoringMonitor` to ``fit`` and ``partial_fit``:
+    each epoch is a subtask; its callbacks see the model as it stands and
+    may stop the training after it (see :ref:`callbacks`).
+
     Examples
     --------
     >>> import numpy as np
@@ -378,8 +385,9 @@ class GDRegressor(RegressorMixin, BaseGD):
 
     # ------------------------------------------------------------------
     def _partial_fit(
-        self, X, y, max_iter, sample_weight, coef_init, intercept_init, reset_state
-    ):
+        self, X, y, max_iter, sample_weight, coef_init, intercept_init, reset_state,
+        task_name,
+    ):  # fmt: skip
         first_call = getattr(self, "coef_", None) is None
         if _dask.is_dask_collection(X):
             X, y, sample_weight = _dask.validate_data(
@@ -410,6 +418,7 @@ class GDRegressor(RegressorMixin, BaseGD):
                 "Fit one model per target, or use another learning_rate."
             )
         n_samples, n_features = X.shape
+        given_weight = sample_weight
         sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
         if first_call:
             self._allocate_parameter_mem(
@@ -434,6 +443,10 @@ class GDRegressor(RegressorMixin, BaseGD):
             self._problem_ = ProblemState()
 
         validation_mask = self._make_validation_split(y, sample_mask=sample_weight > 0)
+        task = FitTask(
+            self, X, y, given_weight, task_name, max_iter, [self._problem_],
+            coef_shape=self.coef_.shape,
+        )  # fmt: skip
         random_state = check_random_state(self.random_state)
         seed = random_state.randint(0, MAX_INT)
         # scikit-learn draws the dataset's own seed next; keep the stream aligned
@@ -470,6 +483,7 @@ class GDRegressor(RegressorMixin, BaseGD):
             seed=seed,
             problem=self._problem_,
             reset_state=reset_state,
+            epochs=task.epochs(),
         )
         self.solver_state_ = self._problem_.solver_state
         self.loss_curve_ = self._problem_.loss_curve
@@ -497,6 +511,7 @@ class GDRegressor(RegressorMixin, BaseGD):
         else:
             self.coef_ = coef
             self.intercept_ = np.atleast_1d(intercept)
+        task.end()
         return self
 
     def __sklearn_tags__(self):
@@ -538,6 +553,7 @@ class GDRegressor(RegressorMixin, BaseGD):
             coef_init=None,
             intercept_init=None,
             reset_state=False,
+            task_name="partial_fit",
         )
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -581,6 +597,7 @@ class GDRegressor(RegressorMixin, BaseGD):
             coef_init,
             intercept_init,
             reset_state=True,
+            task_name="fit",
         )
         self._warn_after_fit()
         return self
