@@ -4,12 +4,9 @@ and the data-parallel full-batch fit of a dask array.
 Every result is compared with the in-memory fit it stands for: ``partial_fit``
 over the same blocks in the same order, or the in-memory full-batch fit.
 The tests that need worker processes share one module-scoped
-``LocalCluster`` (loopback only, no dashboard) and one xdist group, so that a
-parallel run (``--dist=loadgroup``, set in pyproject.toml) starts a single
-cluster.  With pytest 9.2 and pytest-xdist 3.8 the group is not honoured
-(pytest-xdist issue #1386: the group suffix of the node ids no longer takes
-effect), and each xdist worker that draws a cluster test starts its own
-cluster: two under ``-n 2``.
+``LocalCluster`` (loopback only, no dashboard); under pytest-xdist,
+tests/conftest.py sends the whole module to one worker process, so that a
+parallel run starts a single cluster.
 """
 
 import faulthandler
@@ -40,7 +37,6 @@ CHUNK = 60
 SOLVERS = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"]
 #: whole-fit bound for the tests on the cluster: a hung cluster fails the run
 CLUSTER_TIMEOUT = 240
-cluster_group = pytest.mark.xdist_group("dask_local_cluster")
 
 
 @pytest.fixture(scope="module")
@@ -256,7 +252,6 @@ def test_full_batch_errors(Estimator, threads):
 # ---------------------------------------------------------------------------
 # on a LocalCluster: Incremental, GridSearchCV(Incremental), full batch
 # ---------------------------------------------------------------------------
-@cluster_group
 @pytest.mark.parametrize("frame", [False, True])
 @pytest.mark.parametrize(
     "params",
@@ -294,7 +289,6 @@ def test_incremental_regressor(client, params, frame):
     assert_allclose(scored.score(Xd, yd), -mse, rtol=1e-10)
 
 
-@cluster_group
 @pytest.mark.parametrize("multi_class", ["ovr", "multinomial"])
 def test_incremental_classifier(client, multi_class):
     X, y = regression_data()
@@ -313,7 +307,6 @@ def test_incremental_classifier(client, multi_class):
     assert_allclose(inc.score(Xd, yd), expected.score(X, labels))
 
 
-@cluster_group
 def test_grid_search_incremental(client):
     X, y = regression_data()
     Xd, yd = blocks(X, y)
@@ -331,7 +324,6 @@ def test_grid_search_incremental(client):
     assert_allclose(best.solver_state_.m, expected.solver_state_.m, rtol=1e-12)
 
 
-@cluster_group
 def test_full_batch_on_cluster(client):
     # four blocks: each epoch is a round trip through the scheduler per block;
     # a persisted X (the targets and weights go to the blocks' workers), then
@@ -365,7 +357,6 @@ def test_full_batch_on_cluster(client):
 # upstream failures (dask-ml 2025.1.0 with dask / distributed 2026.8.0),
 # documented in docs/scaling.rst: these tests fail while upstream does
 # ---------------------------------------------------------------------------
-@cluster_group
 @pytest.mark.xfail(
     raises=ValueError,
     strict=True,
@@ -380,7 +371,6 @@ def test_upstream_incremental_default_score_regressor(client):
     inc.score(Xd, yd)
 
 
-@cluster_group
 @pytest.mark.xfail(
     raises=RuntimeError,
     strict=True,
