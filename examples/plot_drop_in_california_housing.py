@@ -17,21 +17,18 @@ the raw, unscaled columns: scikit-learn returns a model with an R² of about
 import time
 import warnings
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.compose import make_column_transformer
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import SGDRegressor
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from sklearn.compose import make_column_transformer  # noqa: E402
-from sklearn.exceptions import ConvergenceWarning  # noqa: E402
-from sklearn.impute import SimpleImputer  # noqa: E402
-from sklearn.linear_model import SGDRegressor  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
-from sklearn.pipeline import make_pipeline  # noqa: E402
-from sklearn.preprocessing import OneHotEncoder, StandardScaler  # noqa: E402
-
-from skgd import GDRegressor, LossCurveDisplay  # noqa: E402
-from skgd.datasets import load_california_housing  # noqa: E402
+from skgd import GDRegressor, LossCurveDisplay
+from skgd.datasets import load_california_housing
 
 housing = load_california_housing(as_frame=True)
 X_train, X_test, y_train, y_test = train_test_split(
@@ -116,8 +113,6 @@ ax.set_yscale("log")
 ax.set_title("California housing: objective per epoch")
 ax.legend()
 fig.tight_layout()
-fig.savefig("california_housing_loss_curves.png", dpi=100)
-print("\n(loss curves saved to california_housing_loss_curves.png)")
 
 # %%
 # Unscaled data: silent garbage, or a clear error
@@ -142,3 +137,5 @@ print(
     f"  GDRegressor(solver='adam', batch_size=32, eta0=0.001) test R²: "
     f"{adam.score(X_test, y_test):.3f}"
 )
+
+plt.show()

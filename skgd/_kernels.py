@@ -368,6 +368,44 @@ def _add_sparse_norms(w, x, idx, step):
     return l2, l1
 
 
+# The mini-batch kernel promises the update rule, not scikit-learn's bits:
+# its row sums may be reassociated and contracted into fused multiply-adds,
+# which lets LLVM keep several partial sums in SIMD registers.
+_FASTER = {"reassoc", "contract", "nsz"}
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTER)
+def _fdot_dense(w, off, x, n):
+    """``w[off:off + n] @ x`` accumulated in float64, in any order."""
+    acc = 0.0
+    for j in range(n):
+        acc += w[off + j] * x[j]
+    return acc
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTER)
+def _fdot_sparse(w, off, x, idx):
+    """``w[off + idx] @ x`` accumulated in float64, in any order."""
+    acc = 0.0
+    for j in range(x.shape[0]):
+        acc += w[off + idx[j]] * x[j]
+    return acc
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTER)
+def _faxpy_dense(g, off, a, x, n):
+    """``g[off:off + n] += a * x``."""
+    for j in range(n):
+        g[off + j] += a * x[j]
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTER)
+def _faxpy_sparse(g, off, a, x, idx):
+    """``g[off + idx] += a * x``."""
+    for j in range(x.shape[0]):
+        g[off + idx[j]] += a * x[j]
+
+
 @njit(cache=True, nogil=True)
 def _rand_r(seed):
     """scikit-learn's 32-bit xorshift ``our_rand_r``: (new seed, draw)."""
@@ -603,18 +641,21 @@ def schedule_eta(lr_code, eta, eta0, power_t, alpha, optimal_init, t, normalize)
 
 @njit(cache=True, nogil=True, inline="always")
 def _bias_corrections(solver, hp, t):
-    """Adam's 1 - beta**t for update ``t`` (1 for the other solvers)."""
+    """Adam's ``1 / (1 - beta_1**t)`` and ``1 / sqrt(1 - beta_2**t)`` for
+    update ``t`` (1 for the other solvers)."""
     if solver == ADAM:
-        return 1.0 - hp[0] ** t, 1.0 - hp[1] ** t
+        return 1.0 / (1.0 - hp[0] ** t), 1.0 / math.sqrt(1.0 - hp[1] ** t)
     return 1.0, 1.0
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _direction(solver, hp, c, g, s1, s2, bc1, bc2, missed):
+def _direction(solver, hp, c, g, s1, s2, ibc1, isbc2, missed):
     """The solver's direction for coordinate ``c`` with gradient ``g``,
     updating its state in ``s1``/``s2``.  ``missed``: updates since the
     coordinate was last touched (lazy sparse RMSProp decays its average by
-    ``rho`` for each)."""
+    ``rho`` for each).  ``ibc1``/``isbc2``: Adam's bias corrections from
+    ``_bias_corrections``, so that ``m / (1 - beta_1**t)`` is ``m * ibc1``
+    and ``sqrt(v / (1 - beta_2**t))`` is ``sqrt(v) * isbc2``."""
     if solver == SGD:
         return g
     elif solver == MOMENTUM:
@@ -638,7 +679,7 @@ def _direction(solver, hp, c, g, s1, s2, bc1, bc2, missed):
     v = hp[1] * s2[c] + (1.0 - hp[1]) * g * g
     s1[c] = m
     s2[c] = v
-    return (m / bc1) / (math.sqrt(v / bc2) + hp[2])
+    return (m * ibc1) / (math.sqrt(v) * isbc2 + hp[2])
 
 
 @njit(cache=True, nogil=True)
@@ -723,6 +764,7 @@ def minibatch_epoch(
     sum_loss = 0.0
     sum_obj = 0.0
     sum_w = 0.0
+    n_y = 1 if softmax else n_out  # targets per row in y
     k = 0  # local update count
     n_order = order.shape[0]
     pos = 0
@@ -738,6 +780,7 @@ def minibatch_epoch(
             for c in range(n_coef):
                 gbuf[c] = 0.0
         while pos < n_order and nrows < batch_size:
+            _prefetch_ahead(order, pos, data, indices, indptr, dense, nf, y, n_y, sw)
             r = order[pos]
             pos += 1
             if vmask[r]:
@@ -755,14 +798,10 @@ def minibatch_epoch(
                         for o in range(n_out):
                             gbuf[o * nf + idx] = 0.0
             for o in range(n_out):
-                inner = 0.0
-                off = o * nf
                 if dense:
-                    for j in range(nf):
-                        inner += w[off + j] * xd[j]
+                    inner = _fdot_dense(w, o * nf, xd, nf)
                 else:
-                    for j in range(nnz):
-                        inner += w[off + xi[j]] * xd[j]
+                    inner = _fdot_sparse(w, o * nf, xd, xi)
                 zbuf[o] = inner + b[o]
             if softmax:
                 label = np.int64(y[r])
@@ -794,13 +833,10 @@ def minibatch_epoch(
                     dl = MAX_DLOSS
                 dl *= wr
                 if dl != 0.0:
-                    off = o * nf
                     if dense:
-                        for j in range(nf):
-                            gbuf[off + j] += dl * xd[j]
+                        _faxpy_dense(gbuf, o * nf, dl, xd, nf)
                     else:
-                        for j in range(nnz):
-                            gbuf[off + xi[j]] += dl * xd[j]
+                        _faxpy_sparse(gbuf, o * nf, dl, xd, xi)
                 gb[o] += dl
         if nrows == 0:
             break
@@ -815,21 +851,16 @@ def minibatch_epoch(
         sum_w += bw
         n_cols = nf if full else n_touched
 
-        # ---- gradient = mean loss gradient + coupled L2; then clip
+        # ---- intercept gradients: mean, clipped by value
         for o in range(n_out):
             gb[o] *= inv_n
-            off = o * nf
-            for jj in range(n_cols):
-                c = off + (jj if full else touched[jj])
-                gbuf[c] = gbuf[c] * inv_n + grad_lam * w[c]
-        if clip_value > 0.0:
-            for o in range(n_out):
+            if clip_value > 0.0:
                 gb[o] = min(max(gb[o], -clip_value), clip_value)
-                off = o * nf
-                for jj in range(n_cols):
-                    c = off + (jj if full else touched[jj])
-                    gbuf[c] = min(max(gbuf[c], -clip_value), clip_value)
-        if clip_norm > 0.0:
+        # ---- clipping by norm needs the whole gradient first: one pass that
+        # finishes it (mean + coupled L2, clipped by value) in place
+        prepared = clip_norm > 0.0
+        scale = 1.0
+        if prepared:
             gsq = 0.0
             for o in range(n_out):
                 if fit_intercept:
@@ -837,49 +868,51 @@ def minibatch_epoch(
                 off = o * nf
                 for jj in range(n_cols):
                     c = off + (jj if full else touched[jj])
-                    gsq += gbuf[c] * gbuf[c]
+                    g = gbuf[c] * inv_n + grad_lam * w[c]
+                    if clip_value > 0.0:
+                        g = min(max(g, -clip_value), clip_value)
+                    gbuf[c] = g
+                    gsq += g * g
             gnorm = math.sqrt(gsq)
             if gnorm > clip_norm:
                 scale = clip_norm / gnorm
                 for o in range(n_out):
                     gb[o] *= scale
-                    off = o * nf
-                    for jj in range(n_cols):
-                        c = off + (jj if full else touched[jj])
-                        gbuf[c] *= scale
 
         eta_t = schedule_eta(
             lr_code, eta, eta0, power_t, alpha, optimal_init, t, normalize
         )
+        ibc1, isbc2 = _bias_corrections(solver, hp, t)
 
-        # ---- solver direction, written into gbuf (and gb for the intercepts)
-        bc1, bc2 = _bias_corrections(solver, hp, t)
-        for o in range(n_out):
-            off = o * nf
-            for jj in range(n_cols):
-                j = jj if full else touched[jj]
-                missed = 0 if full else k - 1 - last[j]
-                c = off + j
-                gbuf[c] = _direction(solver, hp, c, gbuf[c], s1, s2, bc1, bc2, missed)
-            if fit_intercept:
-                gb[o] = _direction(solver, hp, n_coef + o, gb[o], s1, s2, bc1, bc2, 0)
-
-        # ---- step, decoupled decay, L1 truncation, norms, averaging
+        # ---- intercepts: direction and step
         if fit_intercept:
             for o in range(n_out):
-                b[o] -= eta_t * gb[o] * intercept_decay
+                d = _direction(solver, hp, n_coef + o, gb[o], s1, s2, ibc1, isbc2, 0)
+                b[o] -= eta_t * d * intercept_decay
         if use_l1:
             u += l1_ratio * eta_t * alpha
         decay = max(0.0, 1.0 - eta_t * lam) if decoupled else 1.0
         averaged = use_avg and k >= avg_first
+
+        # ---- coefficients, one pass per touched column: gradient (mean +
+        # coupled L2, clipped), solver direction, step, decoupled decay, L1
+        # truncation, running norms, averaging
         for jj in range(n_cols):
             j = jj if full else touched[jj]
+            missed = 0 if full else k - 1 - last[j]
             for o in range(n_out):
                 c = o * nf + j
                 old = np.float64(w[c])
+                if prepared:
+                    g = gbuf[c] * scale
+                else:
+                    g = gbuf[c] * inv_n + grad_lam * old
+                    if clip_value > 0.0:
+                        g = min(max(g, -clip_value), clip_value)
+                d = _direction(solver, hp, c, g, s1, s2, ibc1, isbc2, missed)
                 if use_avg and not full:
                     asum[c] += old * _avg_steps(last[j], k - 1, avg_first)
-                new = ct(old * decay - eta_t * gbuf[c])
+                new = ct(old * decay - eta_t * d)
                 if use_l1:
                     z = np.float64(new)
                     if z > 0.0:
