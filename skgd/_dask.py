@@ -111,8 +111,9 @@ def _block_sums(xb, yw, wb, loss_code, softmax, eps, cw):
     (coefficients, intercepts), of the weighted loss and of the weights.
 
     Runs the compiled mini-batch kernel on the whole block as one batch with
-    plain SGD, no penalty, no clipping and a zero rate: it leaves the mean
-    loss gradient in its direction buffers and changes nothing else.
+    plain SGD, no penalty, no clipping and a zero rate on copies of the
+    coefficients: it leaves the batch's summed coefficient gradient in
+    ``gbuf`` and its mean intercept gradient in ``gb``.
     """
     from skgd import _kernels
 
@@ -137,7 +138,7 @@ def _block_sums(xb, yw, wb, loss_code, softmax, eps, cw):
         _kernels.SGD, np.zeros(4), False, max(n, 1), 0.0, 0.0,
         True, 1.0, 0, cw, False, 0,
     )  # fmt: skip
-    return gbuf * n, gb * n, loss_sum, weight_sum
+    return gbuf, gb * n, loss_sum, weight_sum
 
 
 def _distributed_client():
