@@ -405,6 +405,15 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
         """
         from skgd import _kernels
 
+        if getattr(X, "_skgd_dask_design", False):
+            # a dask array (skgd._dask): the gradient is summed blockwise
+            return X.run_epochs(
+                self, y, sample_weight, max_iter, coef=coef, intercept=intercept,
+                average_coef=average_coef, average_intercept=average_intercept,
+                weight_pos=weight_pos, weight_neg=weight_neg, problem=problem,
+                reset_state=reset_state, class_weights=class_weights,
+                epochs=epochs,
+            )  # fmt: skip
         sparse = sp.issparse(X)
         n_samples, n_features = X.shape
         softmax = class_weights is not None

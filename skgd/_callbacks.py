@@ -27,8 +27,9 @@ class FitTask:
     ----------
     estimator : BaseGD
         The estimator being fitted, its parameters allocated.
-    X : {ndarray, sparse matrix} of shape (n_samples, n_features)
-        The validated training data, passed to the hooks.
+    X : {ndarray, sparse matrix, DaskDesign} of shape (n_samples, n_features)
+        The validated training data, passed to the hooks (the dask array of
+        a ``skgd._dask.DaskDesign``).
     y : ndarray
         The validated targets, passed to the hooks.
     sample_weight : ndarray or None
@@ -52,6 +53,8 @@ class FitTask:
         coef_shape, problem_names=None,
     ):  # fmt: skip
         self.estimator = estimator
+        if getattr(X, "_skgd_dask_design", False):
+            X = X.array  # the hooks see the dask array, not skgd's wrapper
         self.X = X
         self.y = y
         self.metadata = (

@@ -17,6 +17,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from skgd import _dask
 from skgd._base import MAX_INT, BaseGD, ProblemState
 from skgd._callbacks import FitTask
 from skgd._codes import LOSS_CODES
@@ -453,16 +454,21 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         reset_state, task_name,
     ):  # fmt: skip
         first_call = not hasattr(self, "classes_")
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse="csr",
-            dtype=[np.float64, np.float32],
-            order="C",
-            accept_large_sparse=False,
-            reset=first_call,
-        )
+        if _dask.is_dask_collection(X):
+            X, y, sample_weight = _dask.validate_data(
+                self, X, y, sample_weight, reset=first_call
+            )
+        else:
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                accept_sparse="csr",
+                dtype=[np.float64, np.float32],
+                order="C",
+                accept_large_sparse=False,
+                reset=first_call,
+            )
         n_samples, n_features = X.shape
         _check_partial_fit_first_call(self, classes)
         n_classes = self.classes_.shape[0]

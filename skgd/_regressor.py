@@ -12,6 +12,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from skgd import _dask
 from skgd._base import MAX_INT, BaseGD, ProblemState
 from skgd._callbacks import FitTask
 from skgd._codes import REGRESSION_LOSSES
@@ -388,18 +389,23 @@ class GDRegressor(RegressorMixin, BaseGD):
         task_name,
     ):  # fmt: skip
         first_call = getattr(self, "coef_", None) is None
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse="csr",
-            copy=False,
-            order="C",
-            dtype=[np.float64, np.float32],
-            accept_large_sparse=False,
-            reset=first_call,
-            multi_output=True,
-        )
+        if _dask.is_dask_collection(X):
+            X, y, sample_weight = _dask.validate_data(
+                self, X, y, sample_weight, reset=first_call, multi_output=True
+            )
+        else:
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                accept_sparse="csr",
+                copy=False,
+                order="C",
+                dtype=[np.float64, np.float32],
+                accept_large_sparse=False,
+                reset=first_call,
+                multi_output=True,
+            )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)  # scikit-learn's 1-D model
         y = np.ascontiguousarray(y.astype(X.dtype, copy=False))

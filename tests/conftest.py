@@ -1,0 +1,26 @@
+"""Test-suite configuration.
+
+Under pytest-xdist with ``--dist=loadgroup`` (set in pyproject.toml), the
+tests of ``test_dask.py`` run in one worker process, so that its
+module-scoped dask ``LocalCluster`` is started once.  pytest-xdist 3.8
+groups the tests marked ``xdist_group`` by a suffix of their node ids, which
+pytest 9.2 no longer lets a plugin change (pytest-xdist issue #1386); this
+scheduler groups that module by its path instead, and leaves every other
+test to loadgroup's own rules.
+"""
+
+DASK_MODULE = "tests/test_dask.py::"
+
+
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class DaskModuleScheduling(LoadGroupScheduling):
+        def _split_scope(self, nodeid):
+            if nodeid.startswith(DASK_MODULE):
+                return DASK_MODULE
+            return super()._split_scope(nodeid)
+
+    return DaskModuleScheduling(config, log)
