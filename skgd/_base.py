@@ -73,6 +73,20 @@ class ProblemState:
         return self.best_objective, None
 
 
+def _block_order(n_samples, block_size, seed, epoch):
+    """The rows of one epoch with ``shuffle_block_size``: the blocks of
+    ``block_size`` consecutive rows (the last one may be shorter) in a random
+    order drawn from ``seed`` and the epoch number, each block's rows in
+    order."""
+    n_blocks = -(-n_samples // block_size)
+    rng = np.random.default_rng([int(seed), int(epoch)])
+    starts = rng.permutation(n_blocks) * block_size
+    lengths = np.minimum(block_size, n_samples - starts)
+    # row = its block's start + its offset within the block
+    offsets = np.arange(n_samples) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return (np.repeat(starts, lengths) + offsets).astype(np.int32)
+
+
 class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
     """Base class of the gradient-descent linear models.
 
@@ -109,6 +123,7 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
         "warmup_epochs": [Interval(Integral, 0, None, closed="left")],
         "restore_best_weights": ["boolean"],
         "keep_adaptive_state": ["boolean"],
+        "shuffle_block_size": [Interval(Integral, 1, None, closed="left"), None],
         "epsilon": [Interval(Real, 0, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -569,6 +584,11 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
             if self.verbose > 0:
                 print("-- Epoch %d" % (epoch + 1))
             do_shuffle = bool(self.shuffle) and self.batch_size != "full"
+            if do_shuffle and self.shuffle_block_size is not None:
+                order = _block_order(
+                    n_samples, self.shuffle_block_size, seed, problem.epochs_done
+                )
+                do_shuffle = False
             if self._epoch_schedule():
                 eta = self._epoch_eta(problem.epochs_done)
             problem.epochs_done += 1

@@ -216,6 +216,16 @@ class GDRegressor(RegressorMixin, BaseGD):
         ``fit``. The default restarts at ``eta0`` on every call, as
         scikit-learn does.
 
+    shuffle_block_size : int or None, default=None
+        *skgd.* With ``shuffle=True``, shuffle blocks of this many
+        consecutive rows instead of single rows: each epoch visits the
+        blocks in a new random order and the rows of a block in their order
+        in X. Reading rows in runs is kinder to the memory cache and makes
+        an epoch faster on large data, at the price of a less random order
+        (shuffle or sort the data once beforehand so that a block is not a
+        cluster of similar rows). None keeps scikit-learn's per-row
+        permutation, and its numbers.
+
     Attributes
     ----------
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
@@ -352,6 +362,7 @@ class GDRegressor(RegressorMixin, BaseGD):
         warmup_epochs=0,
         restore_best_weights=False,
         keep_adaptive_state=False,
+        shuffle_block_size=None,
     ):
         self.loss = loss
         self.penalty = penalty
@@ -382,6 +393,7 @@ class GDRegressor(RegressorMixin, BaseGD):
         self.warmup_epochs = warmup_epochs
         self.restore_best_weights = restore_best_weights
         self.keep_adaptive_state = keep_adaptive_state
+        self.shuffle_block_size = shuffle_block_size
 
     # ------------------------------------------------------------------
     def _partial_fit(
