@@ -38,6 +38,7 @@ SKGD_PARAMS = {
     "warmup_epochs": 0,
     "restore_best_weights": False,
     "keep_adaptive_state": False,
+    "shuffle_block_size": None,
 }
 
 
