@@ -13,6 +13,7 @@ memory-mapped buffers without compiling again.
 """
 
 import math
+import threading
 
 import numpy as np
 from llvmlite import ir
@@ -74,14 +75,64 @@ MB_SIZE = 3
 # Explicit signatures: the only compiled variants are float64 and float32.
 # Input buffers are typed read-only so that read-only and memory-mapped
 # arrays (GridSearchCV with n_jobs, check_estimator's memmap checks) use the
-# same machine code as ordinary ones.
+# same machine code as ordinary ones.  Each variant is compiled (or loaded
+# from numba's cache) on the first call with its dtype, not at import: a
+# new environment compiles only the kernels its fits use.
 # ---------------------------------------------------------------------------
 def _arr(dtype, readonly=False):
     return types.Array(dtype, 1, "C", readonly=readonly)
 
 
-def _signatures(build):
-    return [build(types.float64), build(types.float32)]
+_FLOAT_TYPES = {np.dtype(np.float64): types.float64, np.dtype(np.float32): types.float32}
+
+
+class _Kernel:
+    """A compiled kernel with one signature per float dtype, ``build(ft)``,
+    compiled on its first call with a first argument of that dtype.  As with
+    signatures given to ``njit``, nothing else is ever compiled: arguments
+    are converted to the declared types (a read-only array, a Python int
+    for a float parameter)."""
+
+    _lock = threading.Lock()
+
+    def __init__(self, dispatcher, build):
+        self.dispatcher = dispatcher
+        self.py_func = dispatcher.py_func
+        self.__name__ = dispatcher.__name__
+        self.__doc__ = dispatcher.__doc__
+        self._build = build
+        self._ready = set()
+
+    @property
+    def signatures(self):
+        """The signatures compiled so far."""
+        return self.dispatcher.signatures
+
+    def __call__(self, *args):
+        dtype = args[0].dtype
+        if dtype not in self._ready:
+            with self._lock:
+                if dtype not in self._ready:
+                    self.dispatcher.disable_compile(False)
+                    try:
+                        self.dispatcher.compile(self._build(_FLOAT_TYPES[dtype]))
+                    finally:
+                        self.dispatcher.disable_compile()
+                    self._ready.add(dtype)
+        return self.dispatcher(*args)
+
+
+def _kernel(build, **options):
+    """``njit`` with the float64 and float32 signatures of ``build``,
+    each compiled on first use (see ``_Kernel``)."""
+
+    def decorate(func):
+        dispatcher = njit(cache=True, nogil=True, **options)(func)
+        if config.DISABLE_JIT:
+            return dispatcher
+        return _Kernel(dispatcher, build)
+
+    return decorate
 
 
 _I32_RO = _arr(types.int32, True)
@@ -457,13 +508,13 @@ def _reset_wscale(w, aw, st, use_avg):
     st[ST_WSCALE] = 1.0
 
 
-@njit(_signatures(_reset_wscale_sig), cache=True, nogil=True)
+@_kernel(_reset_wscale_sig)
 def reset_wscale(w, aw, st, use_avg):
     """Fold the running scale (and the averaging pair) into the arrays."""
     _reset_wscale(w, aw, st, use_avg)
 
 
-@njit(_signatures(_sgd_epoch_sig), cache=True, nogil=True)
+@_kernel(_sgd_epoch_sig)
 def sgd_epoch(
     data, indices, indptr, dense, feat, y, sw, order, vmask,
     w, aw, q, st,
@@ -757,7 +808,7 @@ def _column_pass(
     return sq_norm, l1_norm
 
 
-@njit(_signatures(_minibatch_epoch_sig), cache=True, nogil=True, error_model="numpy")
+@_kernel(_minibatch_epoch_sig, error_model="numpy")
 def minibatch_epoch(
     data, indices, indptr, dense, feat, y, sw, order, vmask,
     w, b, s1, s2, aw, ab, q, st, gbuf, gb, zbuf, asum, last, touched, mark,
