@@ -83,7 +83,10 @@ def _arr(dtype, readonly=False):
     return types.Array(dtype, 1, "C", readonly=readonly)
 
 
-_FLOAT_TYPES = {np.dtype(np.float64): types.float64, np.dtype(np.float32): types.float32}
+_FLOAT_TYPES = {
+    np.dtype(np.float64): types.float64,
+    np.dtype(np.float32): types.float32,
+}
 
 
 class _Kernel:
@@ -108,18 +111,30 @@ class _Kernel:
         """The signatures compiled so far."""
         return self.dispatcher.signatures
 
+    def compile_for(self, dtype):
+        """Compile the variant for ``dtype`` (or load it from the cache)."""
+        dtype = np.dtype(dtype)
+        with self._lock:
+            if dtype not in self._ready:
+                self.dispatcher.disable_compile(False)
+                try:
+                    self.dispatcher.compile(self._build(_FLOAT_TYPES[dtype]))
+                finally:
+                    self.dispatcher.disable_compile()
+                self._ready.add(dtype)
+
     def __call__(self, *args):
-        dtype = args[0].dtype
-        if dtype not in self._ready:
-            with self._lock:
-                if dtype not in self._ready:
-                    self.dispatcher.disable_compile(False)
-                    try:
-                        self.dispatcher.compile(self._build(_FLOAT_TYPES[dtype]))
-                    finally:
-                        self.dispatcher.disable_compile()
-                    self._ready.add(dtype)
+        if args[0].dtype not in self._ready:
+            self.compile_for(args[0].dtype)
         return self.dispatcher(*args)
+
+
+def compile_kernels(dtype):
+    """Compile every kernel's variant for ``dtype`` into numba's cache (what
+    the first fits would do one kernel at a time)."""
+    for kernel in list(globals().values()):
+        if isinstance(kernel, _Kernel):
+            kernel.compile_for(dtype)
 
 
 def _kernel(build, **options):

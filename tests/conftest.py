@@ -7,9 +7,30 @@ groups the tests marked ``xdist_group`` by a suffix of their node ids, which
 pytest 9.2 no longer lets a plugin change (pytest-xdist issue #1386); this
 scheduler groups that module by its path instead, and leaves every other
 test to loadgroup's own rules.
+
+Before any test runs, the main process fills numba's cache with the
+compiled kernels, the float64 and float32 variants in two processes at
+once; the test processes then load them instead of each compiling the
+same kernels.
 """
 
+import subprocess
+import sys
+
 DASK_MODULE = "tests/test_dask.py::"
+
+
+def pytest_configure(config):
+    if hasattr(config, "workerinput"):  # a pytest-xdist worker
+        return
+    code = "import sys, skgd._kernels as k; k.compile_kernels(sys.argv[1])"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, dtype])
+        for dtype in ("float64", "float32")
+    ]
+    for proc in procs:
+        if proc.wait() != 0:
+            raise RuntimeError("compiling skgd's kernels failed")
 
 
 def pytest_xdist_make_scheduler(config, log):
