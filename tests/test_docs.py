@@ -23,6 +23,7 @@ PAGES = (
     "migration",
     "custom_solver",
     "callbacks",
+    "scaling",
     "semantics",
     "api",
     "auto_examples/index",
@@ -61,3 +62,10 @@ def test_docs_build_and_examples_draw(tmp_path):
         assert (html / "auto_examples" / f"{script.stem}.html").is_file(), script.name
         figures = list(images.glob(f"sphx_glr_{script.stem}_[0-9]*.png"))
         assert figures, f"{script.name} drew no figure"
+
+    # the formulas render without a network connection: the pages load the
+    # MathJax shipped with them, not a CDN's
+    user_guide = (html / "user_guide.html").read_text(encoding="utf-8")
+    assert "_static/mathjax/tex-chtml.js" in user_guide
+    assert "cdn.jsdelivr.net" not in user_guide
+    assert (html / "_static" / "mathjax" / "tex-chtml.js").is_file()
