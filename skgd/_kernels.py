@@ -755,22 +755,21 @@ def _avg_steps(lo, hi, first):
 
 
 @njit(cache=True, nogil=True, inline="always", error_model="numpy")
-def _column_pass(
-    solver, flags, scal, n_cols, k, n_out, nf, avg_first,
-    bxi, bxd, touched, last, mark, w, s1, s2, q, asum, gbuf, zbuf,
-    sq_norm, l1_norm,
-):  # fmt: skip
+def _column_pass(solver, flags, scal, ints, arrs, norms):
     """One update's pass over the coefficient columns it touches: gradient
     (mean + coupled L2, clipped; or the ``prepared`` gradient already in
     ``gbuf`` times ``scale``), solver direction, step, decoupled decay, L1
     truncation, averaging.  Called with ``solver`` a constant, so each
     solver gets its own copy of the loop.  ``flags``: (full, direct,
     prepared, use_l1, use_avg, averaged) and ``scal``: (h0, h1, h2, ibc1,
-    isbc2, eta_t, decay, u, scale, inv_n, grad_lam, clip_value), as in
-    ``minibatch_epoch`` (grouped to keep the call's arguments few).
-    Returns the running squared L2 norm and L1 norm of the coefficients,
-    updated."""
+    isbc2, eta_t, decay, u, scale, inv_n, grad_lam, clip_value), ``ints``,
+    ``arrs`` and ``norms`` as unpacked below, all as in ``minibatch_epoch``
+    (grouped to keep the call's arguments few).  Returns the running
+    squared L2 norm and L1 norm of the coefficients, updated."""
     full, direct, prepared, use_l1, use_avg, averaged = flags
+    n_cols, k, n_out, nf, avg_first = ints
+    bxi, bxd, touched, last, mark, w, s1, s2, q, asum, gbuf, zbuf = arrs
+    sq_norm, l1_norm = norms
     h0, h1, h2, ibc1, isbc2, eta_t, decay, u, scale, inv_n, grad_lam, clip_value = scal
     ct = w.dtype.type
     for jj in range(n_cols):
@@ -1065,41 +1064,19 @@ def minibatch_epoch(
             h0, h1, h2, ibc1, isbc2, eta_t, decay, u, scale, inv_n, grad_lam,
             clip_value,
         )  # fmt: skip
+        ints = (n_cols, k, n_out, nf, avg_first)
+        arrs = (bxi, bxd, touched, last, mark, w, s1, s2, q, asum, gbuf, zbuf)
+        norms = (sq_norm, l1_norm)
         if solver == SGD:
-            sq_norm, l1_norm = _column_pass(
-                SGD,
-                flags, scal, n_cols, k, n_out, nf, avg_first,
-                bxi, bxd, touched, last, mark, w, s1, s2, q, asum, gbuf, zbuf,
-                sq_norm, l1_norm,
-            )  # fmt: skip
+            sq_norm, l1_norm = _column_pass(SGD, flags, scal, ints, arrs, norms)
         elif solver == MOMENTUM:
-            sq_norm, l1_norm = _column_pass(
-                MOMENTUM,
-                flags, scal, n_cols, k, n_out, nf, avg_first,
-                bxi, bxd, touched, last, mark, w, s1, s2, q, asum, gbuf, zbuf,
-                sq_norm, l1_norm,
-            )  # fmt: skip
+            sq_norm, l1_norm = _column_pass(MOMENTUM, flags, scal, ints, arrs, norms)
         elif solver == ADAGRAD:
-            sq_norm, l1_norm = _column_pass(
-                ADAGRAD,
-                flags, scal, n_cols, k, n_out, nf, avg_first,
-                bxi, bxd, touched, last, mark, w, s1, s2, q, asum, gbuf, zbuf,
-                sq_norm, l1_norm,
-            )  # fmt: skip
+            sq_norm, l1_norm = _column_pass(ADAGRAD, flags, scal, ints, arrs, norms)
         elif solver == RMSPROP:
-            sq_norm, l1_norm = _column_pass(
-                RMSPROP,
-                flags, scal, n_cols, k, n_out, nf, avg_first,
-                bxi, bxd, touched, last, mark, w, s1, s2, q, asum, gbuf, zbuf,
-                sq_norm, l1_norm,
-            )  # fmt: skip
+            sq_norm, l1_norm = _column_pass(RMSPROP, flags, scal, ints, arrs, norms)
         else:
-            sq_norm, l1_norm = _column_pass(
-                ADAM,
-                flags, scal, n_cols, k, n_out, nf, avg_first,
-                bxi, bxd, touched, last, mark, w, s1, s2, q, asum, gbuf, zbuf,
-                sq_norm, l1_norm,
-            )  # fmt: skip
+            sq_norm, l1_norm = _column_pass(ADAM, flags, scal, ints, arrs, norms)
         if averaged:
             cnt = avg_count0 + _avg_steps(0, k, avg_first)
             for o in range(n_out):
