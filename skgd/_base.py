@@ -87,6 +87,24 @@ def _block_order(n_samples, block_size, seed, epoch):
     return (np.repeat(starts, lengths) + offsets).astype(np.int32)
 
 
+def _after_plateau(est, eta, no_improvement_count, epoch, t_start):
+    """The end of an epoch in scikit-learn's stopping rule: after
+    ``n_iter_no_change`` epochs without improvement, the ``"adaptive"``
+    schedule divides its rate by 5 (while it exceeds 1e-6) and starts
+    counting again; otherwise the fit has converged.  Returns (rate, count,
+    converged)."""
+    if no_improvement_count < est.n_iter_no_change:
+        return eta, no_improvement_count, False
+    if est.learning_rate == "adaptive" and eta > 1e-6:
+        return eta / 5, 0, False
+    if est.verbose:
+        print(
+            "Convergence after %d epochs took %.2f seconds"
+            % (epoch + 1, time.time() - t_start)
+        )
+    return eta, no_improvement_count, True
+
+
 class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
     """Base class of the gradient-descent linear models.
 
@@ -690,18 +708,10 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
                     snapshot = (coef.copy(), aw.copy(), b.copy(), ab.copy())
 
             stop = epochs is not None and epochs.end(model)
-            if no_improvement_count >= self.n_iter_no_change:
-                if self.learning_rate == "adaptive" and eta > 1e-6:
-                    eta = eta / 5
-                    no_improvement_count = 0
-                else:
-                    if self.verbose:
-                        print(
-                            "Convergence after %d epochs took %.2f seconds"
-                            % (epoch + 1, time.time() - t_start)
-                        )
-                    break
-            if stop:
+            eta, no_improvement_count, converged = _after_plateau(
+                self, eta, no_improvement_count, epoch, t_start
+            )
+            if converged or stop:
                 break
 
         problem.eta = eta

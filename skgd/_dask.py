@@ -20,7 +20,12 @@ import time
 import numpy as np
 from sklearn.utils.validation import _check_feature_names, _check_n_features, _check_y
 
-from skgd._base import _FIXES, DIVERGENCE_FACTOR, GROWING_GRADIENT_LOSSES
+from skgd._base import (
+    _FIXES,
+    DIVERGENCE_FACTOR,
+    GROWING_GRADIENT_LOSSES,
+    _after_plateau,
+)
 from skgd._codes import LOSS_CODES
 from skgd.solvers import get_solver
 
@@ -346,18 +351,10 @@ class DaskDesign:
                 if est.restore_best_weights:
                     snapshot = (coef.copy(), aw.copy(), b.copy(), ab.copy())
             stop = epochs is not None and epochs.end(model)
-            if no_improvement_count >= est.n_iter_no_change:
-                if est.learning_rate == "adaptive" and eta > 1e-6:
-                    eta = eta / 5
-                    no_improvement_count = 0
-                else:
-                    if est.verbose:
-                        print(
-                            "Convergence after %d epochs took %.2f seconds"
-                            % (epoch + 1, time.time() - t_start)
-                        )
-                    break
-            if stop:
+            eta, no_improvement_count, converged = _after_plateau(
+                est, eta, no_improvement_count, epoch, t_start
+            )
+            if converged or stop:
                 break
 
         problem.eta = eta
