@@ -460,13 +460,11 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
             data = X.data
             indices = X.indices.astype(np.int32, copy=False)
             indptr = X.indptr.astype(np.int32, copy=False)
-            feat = np.zeros(0, dtype=np.int32)
             intercept_decay = 0.01
         else:
             data = X.reshape(-1)
             indices = np.zeros(0, dtype=np.int32)
             indptr = np.zeros(1, dtype=np.int32)
-            feat = np.arange(n_features, dtype=np.int32)
             intercept_decay = 1.0
         y = np.ascontiguousarray(y)
         sample_weight = np.ascontiguousarray(sample_weight)
@@ -612,7 +610,7 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
             problem.epochs_done += 1
             if exact:
                 sumloss, objective_sum, n_used = _kernels.sgd_epoch(
-                    data, indices, indptr, not sparse, feat, y, sample_weight, order,
+                    data, indices, indptr, not sparse, y, sample_weight, order,
                     vmask, coef, aw, q, st,
                     loss_code, eps, penalty_code, alpha, l1_ratio,
                     lr_code, float(eta), eta0, power_t, optimal_init,
@@ -628,7 +626,7 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
                     _kernels.reset_wscale(coef, aw, st, bool(average))
             elif compiled:
                 sumloss, objective_sum, _, n_up = _kernels.minibatch_epoch(
-                    data, indices, indptr, not sparse, feat, y.reshape(-1),
+                    data, indices, indptr, not sparse, y.reshape(-1),
                     sample_weight, order,
                     vmask, coef, b, s1, s2, aw, ab, q, st, gbuf, gb, zbuf, asum,
                     last, touched, mark,

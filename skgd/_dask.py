@@ -133,7 +133,7 @@ def _block_sums(xb, yw, wb, loss_code, softmax, eps, cw):
     gb = np.zeros(n_out)
     loss_sum, _, weight_sum, _ = _kernels.minibatch_epoch(
         xb.reshape(-1), np.zeros(0, np.int32), np.zeros(1, np.int32), True,
-        np.arange(nf, dtype=np.int32), yb, swb, np.arange(n, dtype=np.int32),
+        yb, swb, np.arange(n, dtype=np.int32),
         np.zeros(n, np.uint8), w.copy(), b.copy(), empty, empty, empty,
         np.zeros(n_out), empty, np.zeros(_kernels.MB_SIZE), gbuf, gb,
         np.zeros(n_out), np.zeros(n_coef), np.zeros(nf, np.int64),

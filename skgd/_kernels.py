@@ -5,11 +5,14 @@ notices edits to the file that defines the cached function.
 
 Rows are read the same way for dense and CSR input: ``data`` is the flat
 buffer (``X.ravel()`` for a C-contiguous dense ``X``, ``X.data`` for CSR),
-row ``i`` spans ``data[s:e]`` with ``s = i * n_features`` (dense) or
-``indptr[i]`` (CSR), and its column indices are ``arange(n_features)`` (dense)
-or ``indices[s:e]`` (CSR).  One compiled variant per dtype therefore serves
-both layouts, and the explicit signatures below accept read-only and
-memory-mapped buffers without compiling again.
+row ``i`` spans ``data[s:s + n]`` with ``s = i * n_features`` and
+``n = n_features`` (dense) or ``s = indptr[i]`` and ``n = indptr[i + 1] - s``
+(CSR), and the column of ``data[s + j]`` is ``j`` (dense) or
+``indices[s + j]`` (CSR).  Rows are read through these offsets, never through
+slices: a slice is an array object whose reference count changes on every
+row.  One compiled variant per dtype therefore serves both layouts, and the
+explicit signatures below accept read-only and memory-mapped buffers without
+compiling again.
 """
 
 import math
@@ -161,7 +164,7 @@ _I64 = _arr(types.int64)
 
 def _sgd_epoch_sig(ft):
     return types.Tuple((types.float64, types.float64, types.int64))(
-        _arr(ft, True), _I32_RO, _I32_RO, types.boolean, _I32_RO,
+        _arr(ft, True), _I32_RO, _I32_RO, types.boolean,
         _arr(ft, True), _arr(ft, True), _I32, _U8_RO,
         _arr(ft), _arr(ft), _arr(ft), _F64,
         types.int64, types.float64, types.int64, types.float64, types.float64,
@@ -173,7 +176,7 @@ def _sgd_epoch_sig(ft):
 
 def _minibatch_epoch_sig(ft):
     return types.Tuple((types.float64, types.float64, types.float64, types.int64))(
-        _arr(ft, True), _I32_RO, _I32_RO, types.boolean, _I32_RO,
+        _arr(ft, True), _I32_RO, _I32_RO, types.boolean,
         _arr(ft, True), _arr(ft, True), _I32, _U8_RO,
         _arr(ft), _F64, _arr(ft), _arr(ft), _arr(ft), _F64, _arr(ft), _F64,
         _F64, _F64, _F64, _F64, _I64, _I64, _U8,
@@ -292,15 +295,29 @@ def loss_derivative(code, y, p, eps):
         return 0.0
 
 
+# Array indices computed at run time (an offset plus a position, a column
+# index read from CSR) are cast to unsigned: numba then skips its check for a
+# negative index, which otherwise stops LLVM from vectorizing the loop and
+# costs a compare per element.  Every such index is non-negative.
+_U = np.uint64
+
+
 @njit(cache=True, nogil=True, inline="always")
-def _row(data, indices, indptr, dense, feat, n_features, r):
-    """Values and column indices of row ``r`` (see the module docstring)."""
+def _span(indptr, dense, n_features, r):
+    """Start and length of row ``r`` in ``data`` (see the module
+    docstring)."""
     if dense:
-        s = r * n_features
-        return data[s : s + n_features], feat
-    s = indptr[r]
-    e = indptr[r + 1]
-    return data[s:e], indices[s:e]
+        return np.int64(r) * n_features, n_features
+    s = np.int64(indptr[r])
+    return s, np.int64(indptr[r + 1]) - s
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _col(indices, dense, s, j):
+    """Column of the value ``data[s + j]`` of a row starting at ``s``."""
+    if dense:
+        return _U(j)
+    return _U(indices[_U(s + j)])
 
 
 # ---------------------------------------------------------------------------
@@ -386,48 +403,32 @@ _FAST = {"reassoc"}
 
 
 @njit(cache=True, nogil=True)
-def _dot_dense(w, off, x, n):
-    """``w[off:off + n] @ x`` accumulated in float64, left to right."""
+def _dot(w, off, data, indices, s, n, dense):
+    """``w[off + columns] @ row`` for the row ``data[s:s + n]``, accumulated
+    in float64, left to right."""
     acc = 0.0
+    o = _U(off)
+    r0 = _U(s)
+    if dense:
+        for j in range(n):
+            acc += w[o + _U(j)] * data[r0 + _U(j)]
+    else:
+        for j in range(n):
+            acc += w[o + _U(indices[r0 + _U(j)])] * data[r0 + _U(j)]
+    return acc
+
+
+@njit(cache=True, nogil=True, fastmath=_FAST)
+def _add_norms(w, data, indices, s, n, dense, step):
+    """``w[columns] += step * row`` rounded to ``w``'s dtype; returns the
+    squared and absolute sums of the updated entries."""
+    ct = w.dtype.type
+    l2 = 0.0
+    l1 = 0.0
+    r0 = _U(s)
     for j in range(n):
-        acc += w[off + j] * x[j]
-    return acc
-
-
-@njit(cache=True, nogil=True)
-def _dot_sparse(w, off, x, idx):
-    """``w[off + idx] @ x`` accumulated in float64, left to right."""
-    acc = 0.0
-    for j in range(x.shape[0]):
-        acc += w[off + idx[j]] * x[j]
-    return acc
-
-
-@njit(cache=True, nogil=True, fastmath=_FAST)
-def _add_dense_norms(w, x, step):
-    """``w += step * x`` rounded to ``w``'s dtype; returns the squared and
-    absolute sums of the new ``w``."""
-    ct = w.dtype.type
-    l2 = 0.0
-    l1 = 0.0
-    for j in range(x.shape[0]):
-        wj = ct(w[j] + np.float64(x[j]) * step)
-        w[j] = wj
-        l2 += wj * wj
-        l1 += abs(np.float64(wj))
-    return l2, l1
-
-
-@njit(cache=True, nogil=True, fastmath=_FAST)
-def _add_sparse_norms(w, x, idx, step):
-    """``w[idx] += step * x`` (see ``_add_dense_norms``); the sums run over
-    the updated entries."""
-    ct = w.dtype.type
-    l2 = 0.0
-    l1 = 0.0
-    for j in range(x.shape[0]):
-        c = idx[j]
-        wj = ct(w[c] + np.float64(x[j]) * step)
+        c = _U(j) if dense else _U(indices[r0 + _U(j)])
+        wj = ct(w[c] + np.float64(data[r0 + _U(j)]) * step)
         w[c] = wj
         l2 += wj * wj
         l1 += abs(np.float64(wj))
@@ -441,35 +442,32 @@ _FASTER = {"reassoc", "contract", "nsz"}
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTER)
-def _fdot_dense(w, off, x, n):
-    """``w[off:off + n] @ x`` accumulated in float64, in any order."""
+def _fdot(w, off, data, indices, s, n, dense):
+    """``w[off + columns] @ row`` (see ``_dot``) accumulated in float64, in
+    any order."""
     acc = 0.0
-    for j in range(n):
-        acc += w[off + j] * x[j]
+    o = _U(off)
+    r0 = _U(s)
+    if dense:
+        for j in range(n):
+            acc += w[o + _U(j)] * data[r0 + _U(j)]
+    else:
+        for j in range(n):
+            acc += w[o + _U(indices[r0 + _U(j)])] * data[r0 + _U(j)]
     return acc
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTER)
-def _fdot_sparse(w, off, x, idx):
-    """``w[off + idx] @ x`` accumulated in float64, in any order."""
-    acc = 0.0
-    for j in range(x.shape[0]):
-        acc += w[off + idx[j]] * x[j]
-    return acc
-
-
-@njit(cache=True, nogil=True, fastmath=_FASTER)
-def _faxpy_dense(g, off, a, x, n):
-    """``g[off:off + n] += a * x``."""
-    for j in range(n):
-        g[off + j] += a * x[j]
-
-
-@njit(cache=True, nogil=True, fastmath=_FASTER)
-def _faxpy_sparse(g, off, a, x, idx):
-    """``g[off + idx] += a * x``."""
-    for j in range(x.shape[0]):
-        g[off + idx[j]] += a * x[j]
+def _faxpy(g, off, a, data, indices, s, n, dense):
+    """``g[off + columns] += a * row`` for the row ``data[s:s + n]``."""
+    o = _U(off)
+    r0 = _U(s)
+    if dense:
+        for j in range(n):
+            g[o + _U(j)] += a * data[r0 + _U(j)]
+    else:
+        for j in range(n):
+            g[o + _U(indices[r0 + _U(j)])] += a * data[r0 + _U(j)]
 
 
 @njit(cache=True, nogil=True)
@@ -531,7 +529,7 @@ def reset_wscale(w, aw, st, use_avg):
 
 @_kernel(_sgd_epoch_sig)
 def sgd_epoch(
-    data, indices, indptr, dense, feat, y, sw, order, vmask,
+    data, indices, indptr, dense, y, sw, order, vmask,
     w, aw, q, st,
     loss_code, eps, penalty, alpha, l1_ratio,
     lr_code, eta, eta0, power_t, optimal_init,
@@ -570,14 +568,11 @@ def sgd_epoch(
         k = order[i]
         if vmask[k]:
             continue
-        xd, xi = _row(data, indices, indptr, dense, feat, n_features, k)
-        nnz = xd.shape[0]
+        s, nnz = _span(indptr, dense, n_features, k)
+        r0 = _U(s)
         yk = y[k]
 
-        if dense:
-            inner = _dot_dense(w, 0, xd, nnz)
-        else:
-            inner = _dot_sparse(w, 0, xd, xi)
+        inner = _dot(w, 0, data, indices, s, nnz, dense)
         inner *= wscale
         p = ct(inner) + intercept
         if lr_code == OPTIMAL:
@@ -599,7 +594,7 @@ def sgd_epoch(
         if lr_code == PA1 or lr_code == PA2:
             xnorm = 0.0
             for j in range(nnz):
-                z = np.float64(xd[j])
+                z = np.float64(data[r0 + _U(j)])
                 xnorm += z * z
             if lr_code == PA1:
                 if xnorm == 0:
@@ -634,10 +629,7 @@ def sgd_epoch(
         if update != 0.0:
             cu = ct(update)
             step = cu / wscale
-            if dense:
-                l2acc, l1acc = _add_dense_norms(w, xd, step)
-            else:
-                l2acc, l1acc = _add_sparse_norms(w, xd, xi, step)
+            l2acc, l1acc = _add_norms(w, data, indices, s, nnz, dense, step)
             sq_norm = ct(l2acc * (wscale * wscale))
             l1_norm = ct(l1acc * wscale)
         if fit_intercept:
@@ -651,8 +643,8 @@ def sgd_epoch(
             wsd = np.float64(wscale)
             coef = -np.float64(cu) / wsd
             for j in range(nnz):
-                idx = xi[j]
-                aw[idx] = aw[idx] + a_c * np.float64(xd[j]) * coef
+                idx = _col(indices, dense, s, j)
+                aw[idx] = aw[idx] + a_c * np.float64(data[r0 + _U(j)]) * coef
             mu = 1.0 / num_iter
             if num_iter > 1:
                 st[ST_AVG_B] = ct(st[ST_AVG_B] / (1.0 - mu))
@@ -663,7 +655,7 @@ def sgd_epoch(
             u += l1_ratio * eta * alpha
             wsd = np.float64(wscale)
             for j in range(nnz):
-                idx = xi[j]
+                idx = _col(indices, dense, s, j)
                 z = np.float64(w[idx])
                 if wsd * z > 0.0:
                     w[idx] = max(0.0, w[idx] - ((u + q[idx]) / wsd))
@@ -706,22 +698,13 @@ def schedule_eta(lr_code, eta, eta0, power_t, alpha, optimal_init, t, normalize)
 
 
 @njit(cache=True, nogil=True, inline="always", error_model="numpy")
-def _bias_corrections(solver, hp, t):
-    """Adam's ``1 / (1 - beta_1**t)`` and ``1 / sqrt(1 - beta_2**t)`` for
-    update ``t`` (1 for the other solvers)."""
-    if solver == ADAM:
-        return 1.0 / (1.0 - hp[0] ** t), 1.0 / math.sqrt(1.0 - hp[1] ** t)
-    return 1.0, 1.0
-
-
-@njit(cache=True, nogil=True, inline="always", error_model="numpy")
 def _direction(solver, h0, h1, h2, g, a1, a2, ibc1, isbc2, missed):
     """The solver's direction for a coordinate with gradient ``g`` and state
     ``a1``/``a2`` (its entries of ``s1``/``s2``): (direction, new ``a1``,
     new ``a2``).  ``h0``-``h2``: the solver's hyperparameters (see
     ``minibatch_epoch``).  ``missed``: updates since the coordinate was last
     touched (lazy sparse RMSProp decays its average by ``rho`` for each).
-    ``ibc1``/``isbc2``: Adam's bias corrections from ``_bias_corrections``,
+    ``ibc1``/``isbc2``: Adam's bias corrections for the update ``t``,
     so that ``m / (1 - beta_1**t)`` is ``m * ibc1`` and
     ``sqrt(v / (1 - beta_2**t))`` is ``sqrt(v) * isbc2``.  Scalars in and
     out (no arrays, so no reference counting per coordinate): the caller
@@ -755,38 +738,44 @@ def _avg_steps(lo, hi, first):
 
 
 @njit(cache=True, nogil=True, inline="always", error_model="numpy")
-def _column_pass(solver, flags, scal, ints, arrs, norms):
+def _column_pass(solver, simple, flags, scal, ints, arrs, norms):
     """One update's pass over the coefficient columns it touches: gradient
     (mean + coupled L2, clipped; or the ``prepared`` gradient already in
     ``gbuf`` times ``scale``), solver direction, step, decoupled decay, L1
     truncation, averaging.  Called with ``solver`` a constant, so each
-    solver gets its own copy of the loop.  ``flags``: (full, direct,
+    solver gets its own copy of the loop.  ``simple`` (a constant too):
+    the copy for one output without clipping, L1 or averaging, whose loop
+    holds no branch for them.  ``flags``: (full, direct,
     prepared, use_l1, use_avg, averaged) and ``scal``: (h0, h1, h2, ibc1,
     isbc2, eta_t, decay, u, scale, inv_n, grad_lam, clip_value), ``ints``,
     ``arrs`` and ``norms`` as unpacked below, all as in ``minibatch_epoch``
     (grouped to keep the call's arguments few).  Returns the running
     squared L2 norm and L1 norm of the coefficients, updated."""
     full, direct, prepared, use_l1, use_avg, averaged = flags
-    n_cols, k, n_out, nf, avg_first = ints
-    bxi, bxd, touched, last, mark, w, s1, s2, q, asum, gbuf, zbuf = arrs
+    n_cols, k, n_out, nf, avg_first, bs = ints
+    data, indices, touched, last, mark, w, s1, s2, q, asum, gbuf, zbuf = arrs
     sq_norm, l1_norm = norms
     h0, h1, h2, ibc1, isbc2, eta_t, decay, u, scale, inv_n, grad_lam, clip_value = scal
+    if simple:
+        prepared = use_l1 = use_avg = averaged = False
+        clip_value = 0.0
+        n_out = 1
     ct = w.dtype.type
     for jj in range(n_cols):
         if full:
             j = jj
         elif direct:
-            j = np.int64(bxi[jj])
+            j = np.int64(indices[_U(bs + jj)])
         else:
             j = touched[jj]
         missed = 0 if full else k - 1 - last[j]
         for o in range(n_out):
-            c = o * nf + j
+            c = _U(o * nf + j)
             old = np.float64(w[c])
             if prepared:
                 g = gbuf[c] * scale
             else:
-                g = zbuf[o] * bxd[jj] if direct else gbuf[c] * inv_n
+                g = zbuf[o] * data[_U(bs + jj)] if direct else gbuf[c] * inv_n
                 g += grad_lam * old
                 if clip_value > 0.0:
                     g = min(max(g, -clip_value), clip_value)
@@ -824,7 +813,7 @@ def _column_pass(solver, flags, scal, ints, arrs, norms):
 
 @_kernel(_minibatch_epoch_sig, error_model="numpy")
 def minibatch_epoch(
-    data, indices, indptr, dense, feat, y, sw, order, vmask,
+    data, indices, indptr, dense, y, sw, order, vmask,
     w, b, s1, s2, aw, ab, q, st, gbuf, gb, zbuf, asum, last, touched, mark,
     loss_code, softmax, eps, penalty, alpha, l1_ratio,
     lr_code, eta, eta0, power_t, optimal_init,
@@ -885,6 +874,8 @@ def minibatch_epoch(
     u = st[MB_U]
     step0 = st[MB_STEP]
     avg_count0 = st[MB_AVG_COUNT]
+    pow1 = h0**step0 if solver == ADAM else 0.0
+    pow2 = h1**step0 if solver == ADAM else 0.0
 
     # running norms of w for the objective, kept up to date incrementally
     sq_norm = 0.0
@@ -908,7 +899,8 @@ def minibatch_epoch(
     sum_w = 0.0
     n_y = 1 if softmax else n_out  # targets per row in y
     k = 0  # local update count
-    bxd, bxi = _row(data, indices, indptr, dense, feat, nf, 0)  # last row read
+    bs = np.int64(0)  # start and length of the last row read
+    bn = np.int64(0)
     n_order = order.shape[0]
     pos = 0
     while pos < n_order:
@@ -929,24 +921,21 @@ def minibatch_epoch(
             if vmask[r]:
                 continue
             nrows += 1
-            xd, xi = _row(data, indices, indptr, dense, feat, nf, r)
-            nnz = xd.shape[0]
-            bxd = xd
-            bxi = xi
+            s, nnz = _span(indptr, dense, nf, r)
+            if direct:
+                bs = s
+                bn = nnz
             if not full and not direct:
                 for j in range(nnz):
-                    idx = xi[j]
+                    idx = _col(indices, dense, s, j)
                     if mark[idx] == 0:
                         mark[idx] = 1
                         touched[n_touched] = idx
                         n_touched += 1
                         for o in range(n_out):
-                            gbuf[o * nf + idx] = 0.0
+                            gbuf[_U(o * nf) + idx] = 0.0
             for o in range(n_out):
-                if dense:
-                    inner = _fdot_dense(w, o * nf, xd, nf)
-                else:
-                    inner = _fdot_sparse(w, o * nf, xd, xi)
+                inner = _fdot(w, o * nf, data, indices, s, nnz, dense)
                 zbuf[o] = inner + b[o]
             if softmax:
                 label = np.int64(y[r])
@@ -979,10 +968,7 @@ def minibatch_epoch(
                 dl *= wr
                 zbuf[o] = dl
                 if dl != 0.0 and not direct:
-                    if dense:
-                        _faxpy_dense(gbuf, o * nf, dl, xd, nf)
-                    else:
-                        _faxpy_sparse(gbuf, o * nf, dl, xd, xi)
+                    _faxpy(gbuf, o * nf, dl, data, indices, s, nnz, dense)
                 gb[o] += dl
         if nrows == 0:
             break
@@ -995,7 +981,7 @@ def minibatch_epoch(
             pen = alpha * ((1.0 - l1_ratio) * 0.5 * sq_norm + l1_ratio * l1_norm)
         sum_obj += bl + pen * nrows
         sum_w += bw
-        n_cols = nf if full else (bxd.shape[0] if direct else n_touched)
+        n_cols = nf if full else (bn if direct else n_touched)
 
         # ---- intercept gradients: mean, clipped by value
         for o in range(n_out):
@@ -1014,8 +1000,8 @@ def minibatch_epoch(
                 off = o * nf
                 for jj in range(n_cols):
                     if direct:
-                        c = off + bxi[jj]
-                        g = zbuf[o] * bxd[jj] + grad_lam * w[c]
+                        c = off + np.int64(indices[bs + jj])
+                        g = zbuf[o] * data[bs + jj] + grad_lam * w[c]
                     else:
                         c = off + (jj if full else touched[jj])
                         g = gbuf[c] * inv_n + grad_lam * w[c]
@@ -1032,7 +1018,14 @@ def minibatch_epoch(
         eta_t = schedule_eta(
             lr_code, eta, eta0, power_t, alpha, optimal_init, t, normalize
         )
-        ibc1, isbc2 = _bias_corrections(solver, hp, t)
+        ibc1 = 1.0
+        isbc2 = 1.0
+        if solver == ADAM:
+            # beta_1**t and beta_2**t as running products (no pow per step)
+            pow1 *= h0
+            pow2 *= h1
+            ibc1 = 1.0 / (1.0 - pow1)
+            isbc2 = 1.0 / math.sqrt(1.0 - pow2)
 
         # ---- intercepts: direction and step
         if fit_intercept:
@@ -1053,6 +1046,7 @@ def minibatch_epoch(
             u += l1_ratio * eta_t * alpha
         decay = max(0.0, 1.0 - eta_t * lam) if decoupled else 1.0
         averaged = use_avg and k >= avg_first
+        simple = n_out == 1 and not (prepared or use_l1 or use_avg) and clip_value <= 0
 
         # ---- coefficients, one pass per touched column: gradient (mean +
         # coupled L2, clipped), solver direction, step, decoupled decay, L1
@@ -1064,19 +1058,46 @@ def minibatch_epoch(
             h0, h1, h2, ibc1, isbc2, eta_t, decay, u, scale, inv_n, grad_lam,
             clip_value,
         )  # fmt: skip
-        ints = (n_cols, k, n_out, nf, avg_first)
-        arrs = (bxi, bxd, touched, last, mark, w, s1, s2, q, asum, gbuf, zbuf)
+        ints = (n_cols, k, n_out, nf, avg_first, bs)
+        arrs = (data, indices, touched, last, mark, w, s1, s2, q, asum, gbuf, zbuf)
         norms = (sq_norm, l1_norm)
-        if solver == SGD:
-            sq_norm, l1_norm = _column_pass(SGD, flags, scal, ints, arrs, norms)
+        if simple:
+            if solver == SGD:
+                sq_norm, l1_norm = _column_pass(
+                    SGD, True, flags, scal, ints, arrs, norms
+                )
+            elif solver == MOMENTUM:
+                sq_norm, l1_norm = _column_pass(
+                    MOMENTUM, True, flags, scal, ints, arrs, norms
+                )
+            elif solver == ADAGRAD:
+                sq_norm, l1_norm = _column_pass(
+                    ADAGRAD, True, flags, scal, ints, arrs, norms
+                )
+            elif solver == RMSPROP:
+                sq_norm, l1_norm = _column_pass(
+                    RMSPROP, True, flags, scal, ints, arrs, norms
+                )
+            else:
+                sq_norm, l1_norm = _column_pass(
+                    ADAM, True, flags, scal, ints, arrs, norms
+                )
+        elif solver == SGD:
+            sq_norm, l1_norm = _column_pass(SGD, False, flags, scal, ints, arrs, norms)
         elif solver == MOMENTUM:
-            sq_norm, l1_norm = _column_pass(MOMENTUM, flags, scal, ints, arrs, norms)
+            sq_norm, l1_norm = _column_pass(
+                MOMENTUM, False, flags, scal, ints, arrs, norms
+            )
         elif solver == ADAGRAD:
-            sq_norm, l1_norm = _column_pass(ADAGRAD, flags, scal, ints, arrs, norms)
+            sq_norm, l1_norm = _column_pass(
+                ADAGRAD, False, flags, scal, ints, arrs, norms
+            )
         elif solver == RMSPROP:
-            sq_norm, l1_norm = _column_pass(RMSPROP, flags, scal, ints, arrs, norms)
+            sq_norm, l1_norm = _column_pass(
+                RMSPROP, False, flags, scal, ints, arrs, norms
+            )
         else:
-            sq_norm, l1_norm = _column_pass(ADAM, flags, scal, ints, arrs, norms)
+            sq_norm, l1_norm = _column_pass(ADAM, False, flags, scal, ints, arrs, norms)
         if averaged:
             cnt = avg_count0 + _avg_steps(0, k, avg_first)
             for o in range(n_out):
