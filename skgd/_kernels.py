@@ -779,6 +779,8 @@ def _column_pass(solver, simple, flags, scal, ints, arrs, norms):
                 g += grad_lam * old
                 if clip_value > 0.0:
                     g = min(max(g, -clip_value), clip_value)
+            if not full and not direct:
+                gbuf[c] = 0.0  # ready for the next batch
             d, a1, a2 = _direction(
                 solver, h0, h1, h2, g,
                 np.float64(s1[c]) if solver != SGD else 0.0,
@@ -805,7 +807,8 @@ def _column_pass(solver, simple, flags, scal, ints, arrs, norms):
             l1_norm += abs(nw) - abs(old)
             if averaged:
                 asum[c] += nw
-        last[j] = k
+        if solver == RMSPROP or use_avg:
+            last[j] = k  # for the catch-up of lazily updated coordinates
         if not full and not direct:
             mark[j] = 0
     return sq_norm, l1_norm
@@ -885,6 +888,7 @@ def minibatch_epoch(
         sq_norm += wc * wc
         l1_norm += abs(wc)
         asum[c] = 0.0
+        gbuf[c] = 0.0  # a lazy update leaves the entries it reads at zero
     for j in range(nf):
         last[j] = 0
         mark[j] = 0
@@ -932,8 +936,6 @@ def minibatch_epoch(
                         mark[idx] = 1
                         touched[n_touched] = idx
                         n_touched += 1
-                        for o in range(n_out):
-                            gbuf[_U(o * nf) + idx] = 0.0
             for o in range(n_out):
                 inner = _fdot(w, o * nf, data, indices, s, nnz, dense)
                 zbuf[o] = inner + b[o]
