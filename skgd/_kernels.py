@@ -834,7 +834,8 @@ def _column_pass(solver, simple, flags, scal, ints, arrs, norms):
             w[c] = new
             nw = np.float64(new)
             sq_norm += nw * nw - old * old
-            l1_norm += abs(nw) - abs(old)
+            if not simple:  # the simple pass has no L1 term to report
+                l1_norm += abs(nw) - abs(old)
             if averaged:
                 asum[c] += nw
         if solver == RMSPROP or use_avg:
