@@ -551,7 +551,15 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
                 code, hp = solver._kernel_params()
                 s1, s2 = self._state_vectors(state, dtype)
                 lazy_mode = 0
-                if solver._resolve_lazy(sparse):
+                # plain SGD touches only the batch's columns where that is
+                # exact (the kernel keeps the L2 decay in a running scale);
+                # L1, averaging, clipping and several outputs need them all
+                exact_lazy = (
+                    code == _kernels.SGD and n_out == 1 and not use_l1
+                    and not average and self.clip_norm is None
+                    and self.clip_value is None
+                )  # fmt: skip
+                if solver._resolve_lazy(sparse) or (sparse and exact_lazy):
                     # a batch of one row whose column indices are distinct
                     # is its own list of touched columns (kernel mode 2)
                     lazy_mode = 2 if batch_size == 1 and X.has_canonical_format else 1

@@ -759,6 +759,23 @@ def _direction(solver, h0, h1, h2, g, a1, a2, ibc1, isbc2, missed):
     return (m * ibc1) / (math.sqrt(v) * isbc2 + h2), m, v
 
 
+#: the mini-batch kernel folds its running scale of w into w below this
+WSCALE_MIN = 1e-6
+
+
+@njit(cache=True, nogil=True)
+def _fold_scale(w, scale):
+    """``w *= scale`` rounded to ``w``'s dtype; returns the new squared
+    norm of ``w``."""
+    ct = w.dtype.type
+    sq = 0.0
+    for c in range(w.shape[0]):
+        v = ct(np.float64(w[c]) * scale)
+        w[c] = v
+        sq += np.float64(v) * np.float64(v)
+    return sq
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def _avg_steps(lo, hi, first):
     """Number of averaged local steps in (lo, hi] when averaging starts at
@@ -893,6 +910,20 @@ def minibatch_epoch(
     decoupled = solver == ADAM and hp[3] != 0.0
     lam = alpha * (1.0 - l1_ratio) if use_l2 else 0.0
     grad_lam = 0.0 if decoupled else lam
+    # Plain SGD on lazily updated sparse input keeps w as ``wscale`` times
+    # the stored array (scikit-learn's running scale): the coupled L2 decay
+    # of every coordinate is then one multiplication of the scale, and the
+    # column pass steps only the touched columns, by the loss gradient
+    # alone.  Exact, like the dense update; the caller chooses lazy mode for
+    # plain SGD only under these conditions.
+    scaled = (
+        solver == SGD and not full and lam > 0.0 and n_out == 1
+        and not (use_l1 or aw.shape[0] > 0) and clip_norm <= 0.0
+        and clip_value <= 0.0
+    )  # fmt: skip
+    wscale = 1.0
+    if scaled:
+        grad_lam = 0.0
     normalize = solver != SGD
     use_avg = aw.shape[0] > 0
     # the solver's hyperparameters and whether it keeps one or two vectors
@@ -972,7 +1003,7 @@ def minibatch_epoch(
                         touched[n_touched] = idx
                         n_touched += 1
             for o in range(n_out):
-                inner = _fdot(w, o * nf, data, indices, s, nnz, dense)
+                inner = _fdot(w, o * nf, data, indices, s, nnz, dense) * wscale
                 zbuf[o] = inner + b[o]
             if softmax:
                 label = np.int64(y[r])
@@ -1015,7 +1046,10 @@ def minibatch_epoch(
         sum_loss += bl
         pen = 0.0
         if penalty != NO_PENALTY:
-            pen = alpha * ((1.0 - l1_ratio) * 0.5 * sq_norm + l1_ratio * l1_norm)
+            pen = alpha * (
+                (1.0 - l1_ratio) * 0.5 * sq_norm * wscale * wscale
+                + l1_ratio * l1_norm * abs(wscale)
+            )
         sum_obj += bl + pen * nrows
         sum_w += bw
         n_cols = nf if full else (bn if direct else n_touched)
@@ -1082,6 +1116,13 @@ def minibatch_epoch(
         if use_l1:
             u += l1_ratio * eta_t * alpha
         decay = max(0.0, 1.0 - eta_t * lam) if decoupled else 1.0
+        step_eta = eta_t
+        if scaled:
+            wscale *= 1.0 - eta_t * lam
+            if abs(wscale) < WSCALE_MIN:
+                sq_norm = _fold_scale(w, wscale)
+                wscale = 1.0
+            step_eta = eta_t / wscale
         averaged = use_avg and k >= avg_first
         simple = n_out == 1 and not (prepared or use_l1 or use_avg) and clip_value <= 0
 
@@ -1092,7 +1133,7 @@ def minibatch_epoch(
         # inner loop holds only its own update rule
         flags = (full, direct, prepared, use_l1, use_avg, averaged)
         scal = (
-            h0, h1, h2, ibc1, isbc2, eta_t, decay, u, scale, inv_n, grad_lam,
+            h0, h1, h2, ibc1, isbc2, step_eta, decay, u, scale, inv_n, grad_lam,
             clip_value,
         )  # fmt: skip
         ints = (n_cols, k, n_out, nf, avg_first, bs)
@@ -1141,6 +1182,8 @@ def minibatch_epoch(
                 ab[o] += (b[o] - ab[o]) / cnt
 
     # ---- bring lazily updated coordinates up to the end of the epoch
+    if scaled and wscale != 1.0:
+        _fold_scale(w, wscale)
     if not full and solver == RMSPROP:
         rho = hp[0]
         for j in range(nf):
