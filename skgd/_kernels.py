@@ -995,14 +995,22 @@ def minibatch_epoch(
             if direct:
                 bs = s
                 bn = nnz
+            first = 0  # outputs whose score is still to compute start here
             if not full and not direct:
+                # one pass over the (sparse) row: record its new columns and
+                # compute the first output's score
+                acc = 0.0
+                r0 = _U(s)
                 for j in range(nnz):
-                    idx = _col(indices, dense, s, j)
+                    idx = _U(indices[r0 + _U(j)])
                     if mark[idx] == 0:
                         mark[idx] = 1
                         touched[n_touched] = idx
                         n_touched += 1
-            for o in range(n_out):
+                    acc += w[idx] * data[r0 + _U(j)]
+                zbuf[0] = acc * wscale + b[0]
+                first = 1
+            for o in range(first, n_out):
                 inner = _fdot(w, o * nf, data, indices, s, nnz, dense) * wscale
                 zbuf[o] = inner + b[o]
             if softmax:
