@@ -529,10 +529,25 @@ def test_sparse_equals_dense_where_exact(solver, batch_size, penalty, regression
     assert_allclose(sparse.coef_, dense.coef_, rtol=1e-9, atol=1e-12)
 
 
+@pytest.fixture
+def lazy_modes(monkeypatch):
+    """The ``lazy_mode`` of every call of the mini-batch kernel, in order."""
+    modes = []
+    kernel = _kernels.minibatch_epoch
+    position = list(inspect.signature(kernel.py_func).parameters).index("lazy_mode")
+
+    def spy(*args):
+        modes.append(args[position])
+        return kernel(*args)
+
+    monkeypatch.setattr(_kernels, "minibatch_epoch", spy)
+    return modes
+
+
 @pytest.mark.parametrize("batch_size", [8, "full"])
 @pytest.mark.parametrize("alpha", [1e-3, 30.0])
 def test_sparse_sgd_with_l2_is_lazy_and_exact(
-    batch_size, alpha, regression_data, monkeypatch
+    batch_size, alpha, regression_data, lazy_modes
 ):
     """Plain SGD with an L2 penalty on sparse batches updates only the
     batch's columns (the kernel's lazy mode, O(non-zeros) a step) and keeps
@@ -545,22 +560,14 @@ def test_sparse_sgd_with_l2_is_lazy_and_exact(
     X = X.copy()
     X[np.abs(X) < 0.7] = 0.0
     X[:, 3] = 0.0  # a column no row touches decays all the same
-    modes = []
-    kernel = _kernels.minibatch_epoch
-    position = list(inspect.signature(kernel.py_func).parameters).index("lazy_mode")
-
-    def spy(*args):
-        modes.append(args[position])
-        return kernel(*args)
-
     params = dict(
         batch_size=batch_size, alpha=alpha, learning_rate="constant", eta0=0.01,
         fit_intercept=False, random_state=0, max_iter=5, tol=None,
     )  # fmt: skip
     dense = GDRegressor(**params).fit(X, y)
-    monkeypatch.setattr(_kernels, "minibatch_epoch", spy)
+    lazy_modes.clear()
     sparse = GDRegressor(**params).fit(sp.csr_matrix(X), y)
-    assert modes == [1] * 5
+    assert lazy_modes == [1] * 5
     assert_allclose(sparse.coef_, dense.coef_, rtol=1e-9, atol=1e-12)
     assert_allclose(sparse.loss_curve_, dense.loss_curve_, rtol=1e-9)
     assert sparse.coef_[3] == 0.0
@@ -571,19 +578,10 @@ def test_sparse_sgd_with_l2_is_lazy_and_exact(
     [{"penalty": "l1"}, {"average": True}, {"clip_value": 1.0}, {"clip_norm": 1.0}],
 )
 def test_sparse_sgd_updates_every_column_where_lazy_is_not_exact(
-    params, regression_data, monkeypatch
+    params, regression_data, lazy_modes
 ):
     """L1 truncation, averaging and clipping involve every column, so plain
     SGD on sparse batches keeps the full update with them."""
     X, y = regression_data
-    modes = []
-    kernel = _kernels.minibatch_epoch
-    position = list(inspect.signature(kernel.py_func).parameters).index("lazy_mode")
-
-    def spy(*args):
-        modes.append(args[position])
-        return kernel(*args)
-
-    monkeypatch.setattr(_kernels, "minibatch_epoch", spy)
     GDRegressor(batch_size=8, max_iter=2, tol=None, **params).fit(sp.csr_matrix(X), y)
-    assert modes == [0, 0]
+    assert lazy_modes == [0, 0]
