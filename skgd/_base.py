@@ -552,8 +552,10 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
                 s1, s2 = self._state_vectors(state, dtype)
                 lazy_mode = 0
                 # plain SGD touches only the batch's columns where that is
-                # exact (the kernel keeps the L2 decay in a running scale);
-                # L1, averaging, clipping and several outputs need them all
+                # exact (the kernel keeps the L2 decay in a running scale):
+                # L1, averaging and clipping need every column; the lazy
+                # path is tested for one output only, so several outputs
+                # keep the full update
                 exact_lazy = (
                     code == _kernels.SGD and n_out == 1 and not use_l1
                     and not average and self.clip_norm is None

@@ -899,6 +899,8 @@ def minibatch_epoch(
     every output); 2, the same for batches of one row whose column indices
     are distinct (a canonical CSR matrix): the row's own indices are the
     touched columns and the gradient is read off the row, with no buffer.
+    Lazy mode with plain SGD is exact, and is only asked for, without L1,
+    averaging or clipping.
 
     Returns (sum of weighted losses, sum of objective terms -- weighted loss
     plus the penalty once per row --, sum of weights, number of updates).
@@ -922,13 +924,10 @@ def minibatch_epoch(
     # the stored array (scikit-learn's running scale): the coupled L2 decay
     # of every coordinate is then one multiplication of the scale, and the
     # column pass steps only the touched columns, by the loss gradient
-    # alone.  Exact, like the dense update; the caller chooses lazy mode for
-    # plain SGD only under these conditions.
-    scaled = (
-        solver == SGD and not full and lam > 0.0 and n_out == 1
-        and not (use_l1 or aw.shape[0] > 0) and clip_norm <= 0.0
-        and clip_value <= 0.0
-    )  # fmt: skip
+    # alone.  Exact, like the dense update, given what the caller
+    # guarantees when it asks for lazy mode with plain SGD: no L1 penalty,
+    # no averaging, no clipping (which involve every column).
+    scaled = solver == SGD and not full and lam > 0.0
     wscale = 1.0
     if scaled:
         grad_lam = 0.0
