@@ -610,7 +610,8 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
             if self.verbose > 0:
                 print("-- Epoch %d" % (epoch + 1))
             do_shuffle = bool(self.shuffle) and self.batch_size != "full"
-            if do_shuffle and self.shuffle_block_size is not None:
+            blocks = do_shuffle and self.shuffle_block_size is not None
+            if blocks:
                 order = _block_order(
                     n_samples, self.shuffle_block_size, seed, problem.epochs_done
                 )
@@ -626,7 +627,7 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
                     lr_code, float(eta), eta0, power_t, optimal_init,
                     bool(self.fit_intercept), intercept_decay, average,
                     float(weight_pos), float(weight_neg), wscale_threshold,
-                    do_shuffle, int(seed),
+                    do_shuffle, int(seed), not blocks,
                 )  # fmt: skip
                 intercept = st[_kernels.ST_INTERCEPT]
                 norm = float(np.sqrt(np.asarray(st[_kernels.ST_SQNORM], dtype=dtype)))

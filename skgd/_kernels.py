@@ -170,7 +170,7 @@ def _sgd_epoch_sig(ft):
         types.int64, types.float64, types.int64, types.float64, types.float64,
         types.int64, types.float64, types.float64, types.float64, types.float64,
         types.boolean, types.float64, types.int64, types.float64, types.float64,
-        types.float64, types.boolean, types.int64,
+        types.float64, types.boolean, types.int64, types.boolean,
     )  # fmt: skip
 
 
@@ -408,7 +408,9 @@ def _prefetch_ahead(order, i, data, indices, indptr, dense, nf, y, n_y, sw):
 
 
 # The dot product of the per-sample path is summed left to right, as
-# scikit-learn sums it: a threshold loss (hinge, modified Huber) compares the
+# scikit-learn sums it (in scikit-learn's orders of the rows; the opt-in
+# block order, whose fit scikit-learn has no counterpart of, takes the
+# vectorized ``_fdot``): a threshold loss (hinge, modified Huber) compares the
 # margin with a constant, and a reassociated sum that differs in the last bit
 # can take the other branch and send the fit along another path.  The sums of
 # squares and absolute values after an update only feed the reported
@@ -463,9 +465,10 @@ def _add_norms(w, data, indices, s, n, dense, step):
 SHORT_ROW = 16
 
 
-# The mini-batch kernel promises the update rule, not scikit-learn's bits:
-# its row sums may be reassociated and contracted into fused multiply-adds,
-# which lets LLVM keep several partial sums in SIMD registers.
+# The mini-batch kernel (and the per-sample one in the block order) promises
+# the update rule, not scikit-learn's bits: its row sums may be reassociated
+# and contracted into fused multiply-adds, which lets LLVM keep several
+# partial sums in SIMD registers.
 _FASTER = {"reassoc", "contract", "nsz"}
 
 
@@ -562,9 +565,14 @@ def sgd_epoch(
     loss_code, eps, penalty, alpha, l1_ratio,
     lr_code, eta, eta0, power_t, optimal_init,
     fit_intercept, intercept_decay, average, weight_pos, weight_neg,
-    wscale_threshold, do_shuffle, seed,
+    wscale_threshold, do_shuffle, seed, exact_dot,
 ):  # fmt: skip
     """One epoch of scikit-learn's per-sample SGD.
+
+    ``exact_dot``: sum each row's dot product left to right, as
+    scikit-learn does (its numbers); otherwise in any order, vectorized
+    (for an order of the rows that scikit-learn has not, where its numbers
+    are not promised anyway).
 
     Returns (sum of losses, sum of objective terms, rows used).
     """
@@ -604,7 +612,10 @@ def sgd_epoch(
         r0 = _U(s)
         yk = y[k]
 
-        inner = _dot(w, 0, data, indices, s, nnz, dense)
+        if exact_dot:
+            inner = _dot(w, 0, data, indices, s, nnz, dense)
+        else:
+            inner = _fdot(w, 0, data, indices, s, nnz, dense)
         inner *= wscale
         p = ct(inner) + intercept
         if lr_code == OPTIMAL:

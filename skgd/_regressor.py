@@ -223,7 +223,9 @@ class GDRegressor(RegressorMixin, BaseGD):
         in X. Reading rows in runs is kinder to the memory cache and makes
         an epoch faster on large data, at the price of a less random order
         (shuffle or sort the data once beforehand so that a block is not a
-        cluster of similar rows). None keeps scikit-learn's per-row
+        cluster of similar rows). The dot product of each row is then
+        summed in SIMD registers rather than strictly left to right (the
+        same value to rounding). None keeps scikit-learn's per-row
         permutation, and its numbers.
 
     Attributes
