@@ -140,12 +140,25 @@ def compile_kernels(dtype):
             kernel.compile_for(dtype)
 
 
+def _jit(*signature, **options):
+    """``njit`` with what every function of this module shares: cached on
+    disk, releasing the GIL, and compiled without numba's reference-counting
+    runtime (``_nrt=False``, as numba compiles its own allocation-free
+    helpers).  Nothing here allocates: every array comes from the caller,
+    who keeps it alive for the call.  With the runtime, each call of a
+    helper and each inlined helper that receives arrays atomically
+    increments and decrements their reference counts, once per row: that
+    took a quarter to a third of an epoch (measured on 200 000 x 100:
+    per-sample SGD 46 -> 35 ms, Adam with batches of 256 40 -> 28 ms)."""
+    return njit(*signature, cache=True, nogil=True, _nrt=False, **options)
+
+
 def _kernel(build, **options):
-    """``njit`` with the float64 and float32 signatures of ``build``,
+    """``_jit`` with the float64 and float32 signatures of ``build``,
     each compiled on first use (see ``_Kernel``)."""
 
     def decorate(func):
-        dispatcher = njit(cache=True, nogil=True, **options)(func)
+        dispatcher = _jit(**options)(func)
         if config.DISABLE_JIT:
             return dispatcher
         return _Kernel(dispatcher, build)
@@ -199,7 +212,7 @@ def _reset_wscale_sig(ft):
 # Definitions and argument order follow scikit-learn's ``_sgd_fast`` and
 # ``_loss`` modules exactly (the same-numbers promise depends on it).
 # ---------------------------------------------------------------------------
-@njit(cache=True, nogil=True)
+@_jit()
 def _log1pexp(x):
     if x <= -37.0:
         return math.exp(x)
@@ -212,7 +225,7 @@ def _log1pexp(x):
     return x
 
 
-@njit(cache=True, nogil=True)
+@_jit()
 def loss_value(code, y, p, eps):
     if code == SQUARED_ERROR:
         return 0.5 * (p - y) * (p - y)
@@ -249,7 +262,7 @@ def loss_value(code, y, p, eps):
         return 0.0
 
 
-@njit(cache=True, nogil=True)
+@_jit()
 def loss_derivative(code, y, p, eps):
     if code == SQUARED_ERROR:
         return p - y
@@ -302,7 +315,7 @@ def loss_derivative(code, y, p, eps):
 _U = np.uint64
 
 
-@njit(cache=True, nogil=True, inline="always")
+@_jit(inline="always")
 def _span(indptr, dense, n_features, r):
     """Start and length of row ``r`` in ``data`` (see the module
     docstring)."""
@@ -312,7 +325,7 @@ def _span(indptr, dense, n_features, r):
     return s, np.int64(indptr[r + 1]) - s
 
 
-@njit(cache=True, nogil=True, inline="always")
+@_jit(inline="always")
 def _col(indices, dense, s, j):
     """Column of the value ``data[s + j]`` of a row starting at ``s``."""
     if dense:
@@ -365,7 +378,7 @@ else:
         return sig, codegen
 
 
-@njit(cache=True, nogil=True, inline="always")
+@_jit(inline="always")
 def _prefetch_range(arr, start, stop):
     """Prefetch ``arr[start:stop]``, one hint per 64-byte line."""
     step = max(1, 64 // arr.itemsize)
@@ -375,7 +388,7 @@ def _prefetch_range(arr, start, stop):
         _prefetch(arr, stop - 1)
 
 
-@njit(cache=True, nogil=True, inline="always")
+@_jit(inline="always")
 def _worth_prefetching(data, indices):
     """Whether the rows are too large to stay in the caches.  The kernels
     prefetch only then, and only when they visit the rows in a random
@@ -387,7 +400,7 @@ def _worth_prefetching(data, indices):
     return size >= PREFETCH_MIN_BYTES
 
 
-@njit(cache=True, nogil=True, inline="always")
+@_jit(inline="always")
 def _prefetch_ahead(order, i, data, indices, indptr, dense, nf, y, n_y, sw):
     """Prefetch what the row ``PREFETCH_DISTANCE`` places after position
     ``i`` of ``order`` will read (its values, column indices, target and
@@ -420,7 +433,7 @@ def _prefetch_ahead(order, i, data, indices, indptr, dense, nf, y, n_y, sw):
 _FAST = {"reassoc"}
 
 
-@njit(cache=True, nogil=True, inline="always")
+@_jit(inline="always")
 def _dot(w, off, data, indices, s, n, dense):
     """``w[off + columns] @ row`` for the row ``data[s:s + n]``, accumulated
     in float64, left to right."""
@@ -436,7 +449,7 @@ def _dot(w, off, data, indices, s, n, dense):
     return acc
 
 
-@njit(cache=True, nogil=True, inline="always")
+@_jit(inline="always")
 def _add_norms_body(w, data, indices, s, n, dense, step):
     """``w[columns] += step * row`` rounded to ``w``'s dtype; returns the
     squared and absolute sums of the updated entries.  Inlined as it is for
@@ -455,7 +468,7 @@ def _add_norms_body(w, data, indices, s, n, dense, step):
     return l2, l1
 
 
-@njit(cache=True, nogil=True, fastmath=_FAST)
+@_jit(fastmath=_FAST)
 def _add_norms(w, data, indices, s, n, dense, step):
     """``_add_norms_body`` compiled on its own, with reassociated sums."""
     return _add_norms_body(w, data, indices, s, n, dense, step)
@@ -472,7 +485,7 @@ SHORT_ROW = 16
 _FASTER = {"reassoc", "contract", "nsz"}
 
 
-@njit(cache=True, nogil=True, fastmath=_FASTER)
+@_jit(fastmath=_FASTER)
 def _fdot(w, off, data, indices, s, n, dense):
     """``w[off + columns] @ row`` (see ``_dot``) accumulated in float64, in
     any order."""
@@ -488,7 +501,7 @@ def _fdot(w, off, data, indices, s, n, dense):
     return acc
 
 
-@njit(cache=True, nogil=True, fastmath=_FASTER)
+@_jit(fastmath=_FASTER)
 def _faxpy(g, off, a, data, indices, s, n, dense):
     """``g[off + columns] += a * row`` for the row ``data[s:s + n]``."""
     o = _U(off)
@@ -501,7 +514,7 @@ def _faxpy(g, off, a, data, indices, s, n, dense):
             g[o + _U(indices[r0 + _U(j)])] += a * data[r0 + _U(j)]
 
 
-@njit(cache=True, nogil=True)
+@_jit()
 def _rand_r(seed):
     """scikit-learn's 32-bit xorshift ``our_rand_r``: (new seed, draw)."""
     if seed == 0:
@@ -512,7 +525,7 @@ def _rand_r(seed):
     return seed, seed & 0x7FFFFFFF
 
 
-@njit(types.void(_I32, types.int64), cache=True, nogil=True)
+@_jit(types.void(_I32, types.int64))
 def shuffle_order(order, seed):
     """scikit-learn's in-place Fisher-Yates pass (``SequentialDataset.shuffle``).
 
@@ -534,7 +547,7 @@ def shuffle_order(order, seed):
 # reproduced operation by operation, including where it rounds to the
 # weight dtype, so that the fitted numbers are the same.
 # ---------------------------------------------------------------------------
-@njit(cache=True, nogil=True)
+@_jit()
 def _reset_wscale(w, aw, st, use_avg):
     ct = w.dtype.type
     if use_avg:
@@ -727,7 +740,7 @@ def sgd_epoch(
 # One update, in DESIGN.md's order: batch loss gradient -> + L2 gradient ->
 # clip -> solver direction -> x -eta -> L1 truncation -> averaging.
 # ---------------------------------------------------------------------------
-@njit(cache=True, nogil=True, error_model="numpy")
+@_jit(error_model="numpy")
 def schedule_eta(lr_code, eta, eta0, power_t, alpha, optimal_init, t, normalize):
     """Learning rate of update number ``t`` (1-based).
 
@@ -743,7 +756,7 @@ def schedule_eta(lr_code, eta, eta0, power_t, alpha, optimal_init, t, normalize)
     return eta
 
 
-@njit(cache=True, nogil=True, inline="always", error_model="numpy")
+@_jit(inline="always", error_model="numpy")
 def _direction(solver, h0, h1, h2, g, a1, a2, ibc1, isbc2, missed):
     """The solver's direction for a coordinate with gradient ``g`` and state
     ``a1``/``a2`` (its entries of ``s1``/``s2``): (direction, new ``a1``,
@@ -779,7 +792,7 @@ def _direction(solver, h0, h1, h2, g, a1, a2, ibc1, isbc2, missed):
 WSCALE_MIN = 1e-6
 
 
-@njit(cache=True, nogil=True)
+@_jit()
 def _fold_scale(w, scale):
     """``w *= scale`` rounded to ``w``'s dtype; returns the new squared
     norm of ``w``."""
@@ -792,7 +805,7 @@ def _fold_scale(w, scale):
     return sq
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@_jit(error_model="numpy")
 def _avg_steps(lo, hi, first):
     """Number of averaged local steps in (lo, hi] when averaging starts at
     local step ``first``."""
@@ -800,7 +813,7 @@ def _avg_steps(lo, hi, first):
     return max(0, hi - lo2)
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@_jit(error_model="numpy")
 def _column_pass(solver, simple, flags, scal, ints, arrs, norms):
     """One update's pass over the coefficient columns it touches: gradient
     (mean + coupled L2, clipped; or the ``prepared`` gradient already in
