@@ -572,6 +572,7 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
             last = np.zeros(n_features, dtype=np.int64)
             touched = np.zeros(n_features, dtype=np.int64)
             mark = np.zeros(n_features, dtype=np.uint8)
+            dbuf = np.zeros(2 * n_features, dtype=np.float64)
 
         if reset_state:
             problem.epochs_done = 0
@@ -640,7 +641,7 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
                     data, indices, indptr, not sparse, y.reshape(-1),
                     sample_weight, order,
                     vmask, coef, b, s1, s2, aw, ab, q, st, gbuf, gb, zbuf, asum,
-                    last, touched, mark,
+                    last, touched, mark, dbuf,
                     loss_code, softmax, eps, penalty_code, alpha, l1_ratio,
                     lr_code, float(eta), eta0, power_t, optimal_init,
                     code, hp, lazy_mode, int(batch_size),

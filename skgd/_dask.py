@@ -137,7 +137,7 @@ def _block_sums(xb, yw, wb, loss_code, softmax, eps, cw):
         np.zeros(n, np.uint8), w.copy(), b.copy(), empty, empty, empty,
         np.zeros(n_out), empty, np.zeros(_kernels.MB_SIZE), gbuf, gb,
         np.zeros(n_out), np.zeros(n_coef), np.zeros(nf, np.int64),
-        np.zeros(nf, np.int64), np.zeros(nf, np.uint8),
+        np.zeros(nf, np.int64), np.zeros(nf, np.uint8), np.zeros(0),
         loss_code, softmax, eps, _kernels.NO_PENALTY, 0.0, 0.0,
         _kernels.CONSTANT, 0.0, 0.0, 0.0, 0.0,
         _kernels.SGD, np.zeros(4), 0, max(n, 1), 0.0, 0.0,

