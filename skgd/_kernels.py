@@ -778,7 +778,9 @@ def _moments(solver, h0, h1, g, a1, a2, ibc1, missed):
     elif solver == RMSPROP:
         acc = a1
         if missed > 0:
-            acc *= h0**missed
+            # libm's pow: numba's float ** int squares repeatedly, which
+            # took half of a sparse per-sample RMSProp epoch
+            acc *= math.pow(h0, np.float64(missed))
         acc = h0 * acc + (1.0 - h0) * g * g
         return g, acc, acc, a2
     # ADAM
@@ -1329,7 +1331,7 @@ def minibatch_epoch(
         rho = hp[0]
         for j in range(nf):
             if k > last[j]:
-                decay_j = rho ** (k - last[j])
+                decay_j = math.pow(rho, np.float64(k - last[j]))
                 for o in range(n_out):
                     s1[o * nf + j] = s1[o * nf + j] * decay_j
     if use_avg:
