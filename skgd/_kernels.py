@@ -855,10 +855,12 @@ def _adaptive_pass(solver, flags, scal, ints, arrs, sq_norm):
     numerator and radicand to ``dbuf``; the directions, over ``dbuf`` alone,
     whose square roots and divisions LLVM takes four at a time; the steps.
     The same operations in the same order as the one-loop pass, so the same
-    bits; a fifth less time an epoch on sparse rows (CSR, 50 000 columns:
-    Adam on batches of 256 169 -> 136 ms, per-sample Adam 135 -> 107 ms),
-    where the columns come in no order and a square root and a division per
-    column otherwise wait for each other.  Returns the squared L2 norm of
+    bits, in less time on sparse rows, where the columns come in no order
+    and a square root and a division per column otherwise wait for each
+    other (CSR, 50 000 columns: Adam on batches of 256 159 -> 136 ms an
+    epoch, per-sample Adam 124 -> 120 ms).  The kernel calls it directly:
+    reached through ``_column_pass``, per-sample Adam took 110 ms, but the
+    kernel compiled in 18 s instead of 14.  Returns the squared L2 norm of
     the coefficients, updated."""
     full, direct = flags[0], flags[1]
     n_cols, k, _, _, _, bs = ints
@@ -920,9 +922,10 @@ def _column_pass(solver, simple, flags, scal, ints, arrs, norms):
     compiles one version per solver, typed with the constant, whose loop
     holds only that solver's rule.  ``simple`` (a constant too): the version
     for one output without clipping, L1 or averaging, whose loop holds no
-    branch for them.  (A separate function rather than one inlined into the
-    kernel ten times: the same speed, and the kernel compiles in about
-    16 s instead of 23.)  ``flags``: (full, direct,
+    branch for them (plain SGD and momentum; the adaptive solvers take
+    ``_adaptive_pass`` there).  (A separate function rather than one
+    inlined into the kernel ten times: the same speed, and the kernel
+    compiles in about 13 s instead of 23.)  ``flags``: (full, direct,
     prepared, use_l1, use_avg, averaged) and ``scal``: (h0, h1, h2, ibc1,
     isbc2, eta_t, decay, u, scale, inv_n, grad_lam, clip_value), ``ints``,
     ``arrs`` and ``norms`` as unpacked below, all as in ``minibatch_epoch``
@@ -933,9 +936,6 @@ def _column_pass(solver, simple, flags, scal, ints, arrs, norms):
     data, indices, touched, last, mark, w, s1, s2, q, asum, gbuf, zbuf, _ = arrs
     sq_norm, l1_norm = norms
     h0, h1, h2, ibc1, isbc2, eta_t, decay, u, scale, inv_n, grad_lam, clip_value = scal
-    if simple and solver != SGD and solver != MOMENTUM:
-        sq_norm = _adaptive_pass(solver, flags, scal, ints, arrs, sq_norm)
-        return sq_norm, l1_norm
     if simple:
         prepared = use_l1 = use_avg = averaged = False
         clip_value = 0.0
@@ -1292,17 +1292,11 @@ def minibatch_epoch(
                     MOMENTUM, True, flags, scal, ints, arrs, norms
                 )
             elif solver == ADAGRAD:
-                sq_norm, l1_norm = _column_pass(
-                    ADAGRAD, True, flags, scal, ints, arrs, norms
-                )
+                sq_norm = _adaptive_pass(ADAGRAD, flags, scal, ints, arrs, sq_norm)
             elif solver == RMSPROP:
-                sq_norm, l1_norm = _column_pass(
-                    RMSPROP, True, flags, scal, ints, arrs, norms
-                )
+                sq_norm = _adaptive_pass(RMSPROP, flags, scal, ints, arrs, sq_norm)
             else:
-                sq_norm, l1_norm = _column_pass(
-                    ADAM, True, flags, scal, ints, arrs, norms
-                )
+                sq_norm = _adaptive_pass(ADAM, flags, scal, ints, arrs, sq_norm)
         elif solver == SGD:
             sq_norm, l1_norm = _column_pass(SGD, False, flags, scal, ints, arrs, norms)
         elif solver == MOMENTUM:
