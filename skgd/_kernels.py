@@ -847,6 +847,18 @@ def _avg_steps(lo, hi, first):
     return max(0, hi - lo2)
 
 
+@_jit(inline="always")
+def _pass_column(jj, full, direct, indices, bs, touched):
+    """The column of the ``jj``-th coordinate a coefficient pass updates:
+    every column in order (``full``), the columns of the one row read
+    (``direct``, the row starting at ``bs``) or the ``touched`` ones."""
+    if full:
+        return np.int64(jj)
+    elif direct:
+        return np.int64(indices[_U(bs + jj)])
+    return touched[jj]
+
+
 @_jit(error_model="numpy")
 def _adaptive_pass(solver, flags, scal, ints, arrs, sq_norm):
     """``_column_pass`` for an adaptive solver (AdaGrad, RMSProp, Adam) and
@@ -869,12 +881,7 @@ def _adaptive_pass(solver, flags, scal, ints, arrs, sq_norm):
     ct = w.dtype.type
     rads = _U(n_cols)  # the radicands follow the numerators in dbuf
     for jj in range(n_cols):
-        if full:
-            j = jj
-        elif direct:
-            j = np.int64(indices[_U(bs + jj)])
-        else:
-            j = touched[jj]
+        j = _pass_column(jj, full, direct, indices, bs, touched)
         c = _U(j)
         g = zbuf[0] * data[_U(bs + jj)] if direct else gbuf[c] * inv_n
         g += grad_lam * np.float64(w[c])
@@ -894,12 +901,7 @@ def _adaptive_pass(solver, flags, scal, ints, arrs, sq_norm):
     for jj in range(n_cols):
         dbuf[_U(jj)] = dbuf[_U(jj)] / (math.sqrt(dbuf[rads + _U(jj)]) * scale + eps)
     for jj in range(n_cols):
-        if full:
-            j = jj
-        elif direct:
-            j = np.int64(indices[_U(bs + jj)])
-        else:
-            j = touched[jj]
+        j = _pass_column(jj, full, direct, indices, bs, touched)
         c = _U(j)
         old = np.float64(w[c])
         new = ct(old * decay - eta_t * dbuf[_U(jj)])
@@ -942,12 +944,7 @@ def _column_pass(solver, simple, flags, scal, ints, arrs, norms):
         n_out = 1
     ct = w.dtype.type
     for jj in range(n_cols):
-        if full:
-            j = jj
-        elif direct:
-            j = np.int64(indices[_U(bs + jj)])
-        else:
-            j = touched[jj]
+        j = _pass_column(jj, full, direct, indices, bs, touched)
         missed = 0 if full else k - 1 - last[j]
         for o in range(n_out):
             c = _U(o * nf + j)
