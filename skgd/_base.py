@@ -553,13 +553,10 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
                 lazy_mode = 0
                 # plain SGD touches only the batch's columns where that is
                 # exact (the kernel keeps the L2 decay in a running scale):
-                # L1, averaging and clipping need every column; the lazy
-                # path is tested for one output only, so several outputs
-                # keep the full update
+                # L1, averaging and clipping need every column
                 exact_lazy = (
-                    code == _kernels.SGD and n_out == 1 and not use_l1
-                    and not average and self.clip_norm is None
-                    and self.clip_value is None
+                    code == _kernels.SGD and not use_l1 and not average
+                    and self.clip_norm is None and self.clip_value is None
                 )  # fmt: skip
                 if solver._resolve_lazy(sparse) or (sparse and exact_lazy):
                     # a batch of one row whose column indices are distinct

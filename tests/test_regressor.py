@@ -22,7 +22,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
-from skgd import GDRegressor, _kernels
+from skgd import GDClassifier, GDRegressor, _kernels
 from skgd.solvers import Adam, AdamState, Momentum
 
 SOLVERS = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"]
@@ -544,18 +544,20 @@ def lazy_modes(monkeypatch):
     return modes
 
 
+@pytest.mark.parametrize("outputs", ["one target", "three targets", "multinomial"])
 @pytest.mark.parametrize("batch_size", [8, "full"])
 @pytest.mark.parametrize("alpha", [1e-3, 30.0])
 def test_sparse_sgd_with_l2_is_lazy_and_exact(
-    batch_size, alpha, regression_data, lazy_modes
+    outputs, batch_size, alpha, regression_data, lazy_modes
 ):
     """Plain SGD with an L2 penalty on sparse batches updates only the
     batch's columns (the kernel's lazy mode, O(non-zeros) a step) and keeps
     the decay of the others in a running scale, so the fit equals the dense
     one (without intercept, whose sparse step is damped by 0.01 as in
-    scikit-learn). With alpha=30 (a decay of 0.7 a step) the scale falls
-    below its threshold and is folded into the coefficients several times an
-    epoch."""
+    scikit-learn), for one output as for several: several targets, or the
+    scores of a multinomial classifier. With alpha=30 (a decay of 0.7 a
+    step) the scale falls below its threshold and is folded into the
+    coefficients several times an epoch."""
     X, y = regression_data
     X = X.copy()
     X[np.abs(X) < 0.7] = 0.0
@@ -564,13 +566,21 @@ def test_sparse_sgd_with_l2_is_lazy_and_exact(
         batch_size=batch_size, alpha=alpha, learning_rate="constant", eta0=0.01,
         fit_intercept=False, random_state=0, max_iter=5, tol=None,
     )  # fmt: skip
-    dense = GDRegressor(**params).fit(X, y)
+    Y = X @ np.random.RandomState(0).randn(X.shape[1], 3)
+    if outputs == "one target":
+        model, target = GDRegressor(**params), y
+    elif outputs == "three targets":
+        model, target = GDRegressor(**params), Y
+    else:
+        model = GDClassifier(loss="log_loss", multi_class="multinomial", **params)
+        target = np.argmax(Y, axis=1)
+    dense = clone(model).fit(X, target)
     lazy_modes.clear()
-    sparse = GDRegressor(**params).fit(sp.csr_matrix(X), y)
+    sparse = clone(model).fit(sp.csr_matrix(X), target)
     assert lazy_modes == [1] * 5
     assert_allclose(sparse.coef_, dense.coef_, rtol=1e-9, atol=1e-12)
     assert_allclose(sparse.loss_curve_, dense.loss_curve_, rtol=1e-9)
-    assert sparse.coef_[3] == 0.0
+    assert np.all(sparse.coef_[..., 3] == 0.0)
 
 
 @pytest.mark.parametrize(

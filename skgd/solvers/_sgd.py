@@ -15,9 +15,10 @@ class SGD(Solver):
 
     On sparse input, every update is exact: it equals the update on the same
     data in dense form.  A mini-batch step then costs O(non-zeros of the
-    batch), the L2 decay of the columns it does not touch being kept in one
-    running scale, unless an L1 penalty, averaging or clipping (which
-    involve every column) asks for O(n_features).
+    batch) per output (target, or class of a multinomial model), the L2
+    decay of the columns it does not touch being kept in one running scale,
+    unless an L1 penalty, averaging or clipping (which involve every column)
+    asks for O(n_features).
 
     Examples
     --------
