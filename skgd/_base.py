@@ -562,6 +562,9 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
                     # a batch of one row whose column indices are distinct
                     # is its own list of touched columns (kernel mode 2)
                     lazy_mode = 2 if batch_size == 1 and X.has_canonical_format else 1
+                # the scratch of the adaptive solvers' coefficient pass
+                adaptive = code in (_kernels.ADAGRAD, _kernels.RMSPROP, _kernels.ADAM)
+                dbuf = np.zeros(2 * n_features if adaptive else 0, dtype=np.float64)
             gbuf = np.zeros(n_coef, dtype=np.float64)
             asum = np.zeros(n_coef, dtype=np.float64)
             gb = np.zeros(n_out, dtype=np.float64)
@@ -569,7 +572,6 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
             last = np.zeros(n_features, dtype=np.int64)
             touched = np.zeros(n_features, dtype=np.int64)
             mark = np.zeros(n_features, dtype=np.uint8)
-            dbuf = np.zeros(2 * n_features, dtype=np.float64)
 
         if reset_state:
             problem.epochs_done = 0

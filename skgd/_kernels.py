@@ -494,18 +494,8 @@ _FASTER = {"reassoc", "contract", "nsz"}
 
 @_jit(fastmath=_FASTER)
 def _fdot(w, off, data, indices, s, n, dense):
-    """``w[off + columns] @ row`` (see ``_dot``) accumulated in float64, in
-    any order."""
-    acc = 0.0
-    o = _U(off)
-    r0 = _U(s)
-    if dense:
-        for j in range(n):
-            acc += w[o + _U(j)] * data[r0 + _U(j)]
-    else:
-        for j in range(n):
-            acc += w[o + _U(indices[r0 + _U(j)])] * data[r0 + _U(j)]
-    return acc
+    """``_dot`` compiled on its own, accumulated in any order (vectorized)."""
+    return _dot(w, off, data, indices, s, n, dense)
 
 
 @_jit(fastmath=_FASTER)
@@ -1013,8 +1003,9 @@ def minibatch_epoch(
     weight of y > 0), read on the first target).  ``s1``/``s2`` are the
     solver's state vectors (``K * n_features`` coefficient entries, then
     ``K`` intercept entries), ``st``
-    the float64 scalars (``MB_*``), ``dbuf`` (``2 * n_features`` float64)
-    the scratch of ``_adaptive_pass``.  ``hp`` holds the solver
+    the float64 scalars (``MB_*``), ``dbuf`` (``2 * n_features`` float64
+    for the adaptive solvers, which alone read it) the scratch of
+    ``_adaptive_pass``.  ``hp`` holds the solver
     hyperparameters: momentum: (mu, nesterov); adagrad: (epsilon,);
     rmsprop: (rho, epsilon); adam: (beta_1, beta_2, epsilon, decoupled).
     ``lazy_mode`` (sparse input only): 0, every step updates every column;
@@ -1208,12 +1199,9 @@ def minibatch_epoch(
                     gsq += gb[o] * gb[o]
                 off = o * nf
                 for jj in range(n_cols):
-                    if direct:
-                        c = off + np.int64(indices[bs + jj])
-                        g = zbuf[o] * data[bs + jj] + grad_lam * w[c]
-                    else:
-                        c = off + (jj if full else touched[jj])
-                        g = gbuf[c] * inv_n + grad_lam * w[c]
+                    c = off + _pass_column(jj, full, direct, indices, bs, touched)
+                    g = zbuf[o] * data[bs + jj] if direct else gbuf[c] * inv_n
+                    g += grad_lam * w[c]
                     if clip_value > 0.0:
                         g = min(max(g, -clip_value), clip_value)
                     gbuf[c] = g
