@@ -1,5 +1,9 @@
 """The compiled layer: its code tables and its shuffle."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from sklearn.utils._testing import ignore_warnings
@@ -54,8 +58,10 @@ def test_every_compiled_function_runs_without_reference_counting():
     decrements once per row, a quarter to a third of an epoch."""
     from numba.core.registry import CPUDispatcher
 
+    objs = list(vars(_kernels).values())
+    objs += [v for obj in objs for v in getattr(obj, "variants", {}).values()]
     dispatchers = []
-    for obj in vars(_kernels).values():
+    for obj in objs:
         obj = getattr(obj, "dispatcher", obj)
         if isinstance(obj, CPUDispatcher):
             dispatchers.append(obj)
@@ -65,3 +71,27 @@ def test_every_compiled_function_runs_without_reference_counting():
     assert {"sgd_epoch", "minibatch_epoch", "_column_pass", "_fdot"} <= names
     for d in dispatchers:
         assert d.targetoptions.get("_nrt") is False, d.__name__
+
+
+def test_a_solver_variant_compiles_only_its_own_coefficient_passes(tmp_path):
+    """The mini-batch kernel is compiled once per solver with the solver's
+    code as a constant, so that numba drops the other solvers' branches and
+    a first fit in a new environment compiles one solver's passes, not all
+    five (Adam: 13.2 -> 5.7 s).  Compiled here into an empty cache."""
+    if not hasattr(_kernels.minibatch_epoch.variants[_kernels.ADAM], "compile_for"):
+        pytest.skip("numba's JIT is disabled")
+    code = (
+        "import numpy as np, skgd._kernels as k\n"
+        "k.minibatch_epoch.variants[k.ADAM].compile_for(np.float64)\n"
+        "for f in (k._column_pass, k._adaptive_pass):\n"
+        "    for sig in f.signatures:\n"
+        "        print(f.__name__, sig[0].literal_value)\n"
+    )
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    compiled = sorted(out.stdout.split("\n")[:-1])
+    adam = _kernels.ADAM
+    assert compiled == [f"_adaptive_pass {adam}", f"_column_pass {adam}"]
