@@ -154,7 +154,8 @@ class _PerSolver:
     def compile_for(self, dtype):
         """Compile every solver's variant for ``dtype`` (see ``_Kernel``)."""
         for variant in self.variants.values():
-            variant.compile_for(dtype)
+            if isinstance(variant, _Kernel):  # not with numba's JIT disabled
+                variant.compile_for(dtype)
 
     def __call__(self, *args):
         return self.variants[args[self._solver_arg]](*args)
