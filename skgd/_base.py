@@ -87,6 +87,16 @@ def _block_order(n_samples, block_size, seed, epoch):
     return (np.repeat(starts, lengths) + offsets).astype(np.int32)
 
 
+def _count_no_improvement(value, best, tol, count):
+    """scikit-learn's count of epochs without improvement, for a ``value``
+    to minimise (the training objective, or minus the validation score):
+    reset unless ``value`` exceeds ``best - tol``.  Returns (new best, new
+    count, whether ``value`` improved on ``best``)."""
+    count = count + 1 if tol > -np.inf and value > best - tol else 0
+    improved = value < best
+    return (value if improved else best), count, improved
+
+
 def _after_plateau(est, eta, no_improvement_count, epoch, t_start):
     """The end of an epoch in scikit-learn's stopping rule: after
     ``n_iter_no_change`` epochs without improvement, the ``"adaptive"``
@@ -664,19 +674,7 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
             objective = objective_sum / train_count
             problem.loss_curve.append(objective)
 
-            if not np.all(np.isfinite(intercept)) or not np.all(np.isfinite(coef)):
-                self._raise_overflow(epoch)
-            if (
-                self.loss in GROWING_GRADIENT_LOSSES
-                and reference > 0
-                and not objective <= DIVERGENCE_FACTOR * reference
-            ):
-                raise ValueError(
-                    "The objective diverged at epoch #%d: %.3g is more than %g "
-                    "times its value at the start (%.3g). %s"
-                    % (epoch + 1, objective, DIVERGENCE_FACTOR, reference, _FIXES)
-                )
-
+            self._check_divergence(epoch, objective, reference, coef, intercept)
             if self.early_stopping:
                 score = self._validation_score(
                     X_val, y_val, sw_val, coef, intercept, softmax
@@ -687,26 +685,19 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
                         norm, coef, intercept, count, sumloss, objective_sum,
                         train_count, t_start, score,
                     )  # fmt: skip
-                if tol > -np.inf and score < best_score + tol:
-                    no_improvement_count += 1
-                else:
-                    no_improvement_count = 0
-                improved = score > best_score
-                if score > best_score:
-                    best_score = score
+                least, no_improvement_count, improved = _count_no_improvement(
+                    -score, -best_score, tol, no_improvement_count
+                )
+                best_score = -least
             else:
                 if self.verbose > 0:
                     self._print_epoch(
                         norm, coef, intercept, count, sumloss, objective_sum,
                         train_count, t_start,
                     )  # fmt: skip
-                if tol > -np.inf and objective > best_objective - tol:
-                    no_improvement_count += 1
-                else:
-                    no_improvement_count = 0
-                improved = objective < best_objective
-                if objective < best_objective:
-                    best_objective = objective
+                best_objective, no_improvement_count, improved = _count_no_improvement(
+                    objective, best_objective, tol, no_improvement_count
+                )
             if restore and improved:
                 if exact:
                     snapshot = (
@@ -896,6 +887,24 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
         return sumloss, objective_sum, state
 
     # ------------------------------------------------------------------
+    def _check_divergence(self, epoch, objective, reference, coef, intercept):
+        """The guard at the end of an epoch: a non-finite model, or (for the
+        losses whose gradient grows with the error) an objective grown past
+        ``DIVERGENCE_FACTOR`` times its value at the start, ends the fit
+        with an error that names the fixes."""
+        if not np.all(np.isfinite(intercept)) or not np.all(np.isfinite(coef)):
+            self._raise_overflow(epoch)
+        if (
+            self.loss in GROWING_GRADIENT_LOSSES
+            and reference > 0
+            and not objective <= DIVERGENCE_FACTOR * reference
+        ):
+            raise ValueError(
+                "The objective diverged at epoch #%d: %.3g is more than %g "
+                "times its value at the start (%.3g). %s"
+                % (epoch + 1, objective, DIVERGENCE_FACTOR, reference, _FIXES)
+            )
+
     def _raise_overflow(self, epoch):
         raise ValueError(
             "Floating-point under-/overflow occurred at epoch #%d. Scaling input "

@@ -21,10 +21,9 @@ import numpy as np
 from sklearn.utils.validation import _check_feature_names, _check_n_features, _check_y
 
 from skgd._base import (
-    _FIXES,
-    DIVERGENCE_FACTOR,
     GROWING_GRADIENT_LOSSES,
     _after_plateau,
+    _count_no_improvement,
 )
 from skgd._codes import LOSS_CODES
 from skgd.solvers import get_solver
@@ -325,31 +324,17 @@ class DaskDesign:
             objective = objective_sum / n
             problem.loss_curve.append(objective)
 
-            if not np.all(np.isfinite(b)) or not np.all(np.isfinite(coef)):
-                est._raise_overflow(epoch)
-            if (
-                est.loss in GROWING_GRADIENT_LOSSES
-                and reference > 0
-                and not objective <= DIVERGENCE_FACTOR * reference
-            ):
-                raise ValueError(
-                    "The objective diverged at epoch #%d: %.3g is more than %g "
-                    "times its value at the start (%.3g). %s"
-                    % (epoch + 1, objective, DIVERGENCE_FACTOR, reference, _FIXES)
-                )
+            est._check_divergence(epoch, objective, reference, coef, b)
             if est.verbose > 0:
                 est._print_epoch(
                     float(np.linalg.norm(coef)), coef, b, count, loss_sum,
                     objective_sum, n, t_start,
                 )  # fmt: skip
-            if tol > -np.inf and objective > best_objective - tol:
-                no_improvement_count += 1
-            else:
-                no_improvement_count = 0
-            if objective < best_objective:
-                best_objective = objective
-                if est.restore_best_weights:
-                    snapshot = (coef.copy(), aw.copy(), b.copy(), ab.copy())
+            best_objective, no_improvement_count, improved = _count_no_improvement(
+                objective, best_objective, tol, no_improvement_count
+            )
+            if improved and est.restore_best_weights:
+                snapshot = (coef.copy(), aw.copy(), b.copy(), ab.copy())
             stop = epochs is not None and epochs.end(model)
             eta, no_improvement_count, converged = _after_plateau(
                 est, eta, no_improvement_count, epoch, t_start
