@@ -572,9 +572,15 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
                     # a batch of one row whose column indices are distinct
                     # is its own list of touched columns (kernel mode 2)
                     lazy_mode = 2 if batch_size == 1 and X.has_canonical_format else 1
-                # the scratch of the adaptive solvers' coefficient pass
+                # the scratch of the adaptive solvers' coefficient pass, and
+                # for lazy RMSProp the powers of rho that catch up its average
                 adaptive = code in (_kernels.ADAGRAD, _kernels.RMSPROP, _kernels.ADAM)
-                dbuf = np.zeros(2 * n_features if adaptive else 0, dtype=np.float64)
+                n_powers = 0
+                if code == _kernels.RMSPROP and lazy_mode:
+                    n_powers = min(_kernels.RMSPROP_POWERS, n_samples + 1)
+                dbuf = np.zeros(
+                    2 * n_features + n_powers if adaptive else 0, dtype=np.float64
+                )
             gbuf = np.zeros(n_coef, dtype=np.float64)
             asum = np.zeros(n_coef, dtype=np.float64)
             gb = np.zeros(n_out, dtype=np.float64)

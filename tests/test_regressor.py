@@ -529,6 +529,40 @@ def test_sparse_equals_dense_where_exact(solver, batch_size, penalty, regression
     assert_allclose(sparse.coef_, dense.coef_, rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.parametrize("n_targets", [1, 3])
+@pytest.mark.parametrize("batch_size", [1, 8])
+def test_lazy_rmsprop_catch_up_is_the_same_from_its_table(
+    batch_size, n_targets, regression_data, monkeypatch
+):
+    """Lazy sparse RMSProp decays a coordinate's average by rho**m for the m
+    updates that did not touch it, read from a table of libm's pow(rho, m)
+    that the kernel fills once an epoch, or from pow itself beyond the
+    table: the table changes no bit (a full table, one of two powers and
+    none give the same fit and state), and the lazy fit equals the dense
+    one, which decays every coordinate at every step."""
+    X, y = regression_data
+    X = X.copy()
+    X[np.abs(X) < 0.7] = 0.0
+    if n_targets > 1:
+        y = np.column_stack([y, 2.0 * y, 1.0 - y])
+    params = dict(
+        solver="rmsprop", batch_size=batch_size, fit_intercept=False, penalty=None,
+        random_state=0, max_iter=5, tol=None,
+    )  # fmt: skip
+    dense = GDRegressor(**params).fit(X, y)
+    fits = []
+    for n_powers in (_kernels.RMSPROP_POWERS, 2, 0):
+        monkeypatch.setattr(_kernels, "RMSPROP_POWERS", n_powers)
+        fits.append(GDRegressor(**params).fit(sp.csr_matrix(X), y))
+    for fit in fits[1:]:
+        assert_array_equal(fit.coef_, fits[0].coef_)
+        assert_array_equal(fit.solver_state_.mean_sq, fits[0].solver_state_.mean_sq)
+    assert_allclose(fits[0].coef_, dense.coef_, rtol=1e-9, atol=1e-12)
+    assert_allclose(
+        fits[0].solver_state_.mean_sq, dense.solver_state_.mean_sq, rtol=1e-9
+    )
+
+
 @pytest.fixture
 def lazy_modes(monkeypatch):
     """The ``lazy_mode`` of every call of the mini-batch kernel, in order."""
