@@ -87,6 +87,46 @@ def _block_order(n_samples, block_size, seed, epoch):
     return (np.repeat(starts, lengths) + offsets).astype(np.int32)
 
 
+def _flat_rows(X):
+    """X as the kernels read its rows (see ``skgd._kernels``): (values,
+    column indices, row pointers), CSR's own arrays with int32 indices
+    (converted only if wider), or a dense C-contiguous X's flat buffer, no
+    copy, with no indices."""
+    if sp.issparse(X):
+        return (
+            X.data,
+            X.indices.astype(np.int32, copy=False),
+            X.indptr.astype(np.int32, copy=False),
+        )
+    return X.reshape(-1), np.zeros(0, dtype=np.int32), np.zeros(1, dtype=np.int32)
+
+
+def _minibatch_scratch(code, lazy_mode, n_out, n_samples, n_features):
+    """The scratch arrays of the mini-batch kernel for solver ``code``, in
+    its argument order: gbuf, gb, zbuf, asum, last, touched, mark, dbuf (see
+    ``skgd._kernels.minibatch_epoch``).  ``dbuf`` is empty but for the
+    adaptive solvers (the scratch of their coefficient pass), and holds room
+    for lazy RMSProp's powers of rho too."""
+    from skgd import _kernels
+
+    n_dbuf = 0
+    if code in (_kernels.ADAGRAD, _kernels.RMSPROP, _kernels.ADAM):
+        n_dbuf = 2 * n_features
+        if code == _kernels.RMSPROP and lazy_mode:
+            n_dbuf += min(_kernels.RMSPROP_POWERS, n_samples + 1)
+    n_coef = n_out * n_features
+    return (
+        np.zeros(n_coef),
+        np.zeros(n_out),
+        np.zeros(n_out),
+        np.zeros(n_coef),
+        np.zeros(n_features, dtype=np.int64),
+        np.zeros(n_features, dtype=np.int64),
+        np.zeros(n_features, dtype=np.uint8),
+        np.zeros(n_dbuf),
+    )
+
+
 def _count_no_improvement(value, best, tol, count):
     """scikit-learn's count of epochs without improvement, for a ``value``
     to minimise (the training objective, or minus the validation score):
@@ -466,16 +506,9 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
         vector_out = softmax or multi
         n_coef = n_out * n_features
         dtype = coef.dtype
-        if sparse:
-            data = X.data
-            indices = X.indices.astype(np.int32, copy=False)
-            indptr = X.indptr.astype(np.int32, copy=False)
-            intercept_decay = 0.01
-        else:
-            data = X.reshape(-1)
-            indices = np.zeros(0, dtype=np.int32)
-            indptr = np.zeros(1, dtype=np.int32)
-            intercept_decay = 1.0
+        data, indices, indptr = _flat_rows(X)
+        # scikit-learn damps the intercept's step on sparse data
+        intercept_decay = 0.01 if sparse else 1.0
         y = np.ascontiguousarray(y)
         sample_weight = np.ascontiguousarray(sample_weight)
         vmask = validation_mask.view(np.uint8)
@@ -572,22 +605,9 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
                     # a batch of one row whose column indices are distinct
                     # is its own list of touched columns (kernel mode 2)
                     lazy_mode = 2 if batch_size == 1 and X.has_canonical_format else 1
-                # the scratch of the adaptive solvers' coefficient pass, and
-                # for lazy RMSProp the powers of rho that catch up its average
-                adaptive = code in (_kernels.ADAGRAD, _kernels.RMSPROP, _kernels.ADAM)
-                n_powers = 0
-                if code == _kernels.RMSPROP and lazy_mode:
-                    n_powers = min(_kernels.RMSPROP_POWERS, n_samples + 1)
-                dbuf = np.zeros(
-                    2 * n_features + n_powers if adaptive else 0, dtype=np.float64
+                scratch = _minibatch_scratch(
+                    code, lazy_mode, n_out, n_samples, n_features
                 )
-            gbuf = np.zeros(n_coef, dtype=np.float64)
-            asum = np.zeros(n_coef, dtype=np.float64)
-            gb = np.zeros(n_out, dtype=np.float64)
-            zbuf = np.zeros(n_out, dtype=np.float64)
-            last = np.zeros(n_features, dtype=np.int64)
-            touched = np.zeros(n_features, dtype=np.int64)
-            mark = np.zeros(n_features, dtype=np.uint8)
 
         if reset_state:
             problem.epochs_done = 0
@@ -655,8 +675,7 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
                 sumloss, objective_sum, _, n_up = _kernels.minibatch_epoch(
                     data, indices, indptr, not sparse, y.reshape(-1),
                     sample_weight, order,
-                    vmask, coef, b, s1, s2, aw, ab, q, st, gbuf, gb, zbuf, asum,
-                    last, touched, mark, dbuf,
+                    vmask, coef, b, s1, s2, aw, ab, q, st, *scratch,
                     loss_code, softmax, eps, penalty_code, alpha, l1_ratio,
                     lr_code, float(eta), eta0, power_t, optimal_init,
                     code, hp, lazy_mode, int(batch_size),

@@ -24,6 +24,8 @@ from skgd._base import (
     GROWING_GRADIENT_LOSSES,
     _after_plateau,
     _count_no_improvement,
+    _flat_rows,
+    _minibatch_scratch,
 )
 from skgd._codes import LOSS_CODES
 from skgd.solvers import get_solver
@@ -126,17 +128,14 @@ def _block_sums(xb, yw, wb, loss_code, softmax, eps, cw):
     ft = w.dtype
     xb = np.ascontiguousarray(xb, dtype=ft)
     n, nf = xb.shape
-    n_coef, n_out = w.shape[0], b.shape[0]
+    n_out = b.shape[0]
     empty = np.zeros(0, dtype=ft)
-    gbuf = np.zeros(n_coef)
-    gb = np.zeros(n_out)
+    scratch = _minibatch_scratch(_kernels.SGD, 0, n_out, n, nf)
+    gbuf, gb = scratch[:2]
     loss_sum, _, weight_sum, _ = _kernels.minibatch_epoch(
-        xb.reshape(-1), np.zeros(0, np.int32), np.zeros(1, np.int32), True,
-        yb, swb, np.arange(n, dtype=np.int32),
+        *_flat_rows(xb), True, yb, swb, np.arange(n, dtype=np.int32),
         np.zeros(n, np.uint8), w.copy(), b.copy(), empty, empty, empty,
-        np.zeros(n_out), empty, np.zeros(_kernels.MB_SIZE), gbuf, gb,
-        np.zeros(n_out), np.zeros(n_coef), np.zeros(nf, np.int64),
-        np.zeros(nf, np.int64), np.zeros(nf, np.uint8), np.zeros(0),
+        np.zeros(n_out), empty, np.zeros(_kernels.MB_SIZE), *scratch,
         loss_code, softmax, eps, _kernels.NO_PENALTY, 0.0, 0.0,
         _kernels.CONSTANT, 0.0, 0.0, 0.0, 0.0,
         _kernels.SGD, np.zeros(4), 0, max(n, 1), 0.0, 0.0,
