@@ -151,22 +151,34 @@ class _PerSolver:
         params = list(inspect.signature(self.py_func).parameters)
         self._solver_arg = params.index("solver_code")
 
-    def compile_for(self, dtype):
-        """Compile every solver's variant for ``dtype`` (see ``_Kernel``)."""
-        for variant in self.variants.values():
-            if isinstance(variant, _Kernel):  # not with numba's JIT disabled
-                variant.compile_for(dtype)
-
     def __call__(self, *args):
         return self.variants[args[self._solver_arg]](*args)
 
 
-def compile_kernels(dtype):
-    """Compile every kernel's variant for ``dtype`` into numba's cache (what
-    the first fits would do one kernel at a time)."""
-    for kernel in list(globals().values()):
-        if isinstance(kernel, (_Kernel, _PerSolver)):
-            kernel.compile_for(dtype)
+def _all_kernels():
+    """Every kernel: the single ones, then each solver's variant of the
+    per-solver ones (an order whose alternate halves take about as long to
+    compile)."""
+    found = list(globals().values())
+    kernels = [k for k in found if isinstance(k, _Kernel)]
+    for k in found:
+        if isinstance(k, _PerSolver):
+            kernels += k.variants.values()
+    return kernels
+
+
+def compile_kernels(dtypes=("float64", "float32"), share=(0, 1)):
+    """Compile the kernels for each of ``dtypes`` into numba's cache (what
+    the first fits would do one kernel at a time).  ``share=(i, n)``: only
+    every ``n``-th kernel from the ``i``-th, so that ``n`` processes fill the
+    cache together, each writing the cache files of its own kernels: numba
+    guards no cache index against two processes writing it at once, which
+    can lose an entry or pair one with another's machine code."""
+    i, n = share
+    for kernel in _all_kernels()[i::n]:
+        if isinstance(kernel, _Kernel):  # not with numba's JIT disabled
+            for dtype in dtypes:
+                kernel.compile_for(dtype)
 
 
 def _jit(*signature, **options):
@@ -1037,7 +1049,6 @@ def _minibatch_epoch_for(solver):
     """``minibatch_epoch`` compiled for one solver, whose code ``solver`` is
     a constant of the kernel (see ``_PerSolver``)."""
 
-    @_kernel(_minibatch_epoch_sig, error_model="numpy")
     def minibatch_epoch(
         data, indices, indptr, dense, y, sw, order, vmask,
         w, b, s1, s2, aw, ab, q, st, gbuf, gb, zbuf, asum, last, touched, mark, dbuf,
@@ -1397,7 +1408,11 @@ def _minibatch_epoch_for(solver):
         st[MB_STEP] = step0 + k
         return sum_loss, sum_obj, sum_w, k
 
-    return minibatch_epoch
+    # numba names a kernel's cache files after its qualified name: one set
+    # of files per solver, which processes compiling different solvers at
+    # once do not share (see ``compile_kernels``)
+    minibatch_epoch.__qualname__ = "minibatch_epoch_solver%d" % solver
+    return _kernel(_minibatch_epoch_sig, error_model="numpy")(minibatch_epoch)
 
 
 minibatch_epoch = _PerSolver(

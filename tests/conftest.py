@@ -9,9 +9,10 @@ scheduler groups that module by its path instead, and leaves every other
 test to loadgroup's own rules.
 
 Before any test runs, the main process fills numba's cache with the
-compiled kernels, the float64 and float32 variants in two processes at
-once; the test processes then load them instead of each compiling the
-same kernels.
+compiled kernels, half of the kernels in each of two processes at once
+(both dtypes of a kernel in the same process, so that no two processes
+write the same cache files); the test processes then load them instead of
+each compiling the same kernels.
 """
 
 import subprocess
@@ -23,11 +24,10 @@ DASK_MODULE = "tests/test_dask.py::"
 def pytest_configure(config):
     if hasattr(config, "workerinput"):  # a pytest-xdist worker
         return
-    code = "import sys, skgd._kernels as k; k.compile_kernels(sys.argv[1])"
-    procs = [
-        subprocess.Popen([sys.executable, "-c", code, dtype])
-        for dtype in ("float64", "float32")
-    ]
+    code = (
+        "import sys, skgd._kernels as k; k.compile_kernels(share=(int(sys.argv[1]), 2))"
+    )
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(i)]) for i in range(2)]
     for proc in procs:
         if proc.wait() != 0:
             raise RuntimeError("compiling skgd's kernels failed")
