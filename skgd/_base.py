@@ -127,32 +127,76 @@ def _minibatch_scratch(code, lazy_mode, n_out, n_samples, n_features):
     )
 
 
-def _count_no_improvement(value, best, tol, count):
-    """scikit-learn's count of epochs without improvement, for a ``value``
-    to minimise (the training objective, or minus the validation score):
-    reset unless ``value`` exceeds ``best - tol``.  Returns (new best, new
-    count, whether ``value`` improved on ``best``)."""
-    count = count + 1 if tol > -np.inf and value > best - tol else 0
-    improved = value < best
-    return (value if improved else best), count, improved
+class _StoppingRule:
+    """scikit-learn's stopping rule across the epochs of a fit: the best
+    training objective (or validation score) so far, the count of epochs
+    without an improvement of more than ``tol``, and the rate of the
+    ``"adaptive"`` schedule, which a plateau divides by 5.  Taken from the
+    ``ProblemState`` and left in it (``save``), so that ``partial_fit``
+    calls with ``keep_adaptive_state`` continue them."""
 
+    def __init__(self, est, problem, reset_state):
+        self._est = est
+        self.tol = est.tol if est.tol is not None else -np.inf
+        if not reset_state and est.keep_adaptive_state and problem.eta is not None:
+            self.eta = problem.eta
+            self.best_objective = problem.best_objective
+            self.best_score = problem.best_score
+            self.count = problem.no_improvement_count
+        else:
+            self.eta = float(est.eta0)
+            self.best_objective = np.inf
+            self.best_score = -np.inf
+            self.count = 0
 
-def _after_plateau(est, eta, no_improvement_count, epoch, t_start):
-    """The end of an epoch in scikit-learn's stopping rule: after
-    ``n_iter_no_change`` epochs without improvement, the ``"adaptive"``
-    schedule divides its rate by 5 (while it exceeds 1e-6) and starts
-    counting again; otherwise the fit has converged.  Returns (rate, count,
-    converged)."""
-    if no_improvement_count < est.n_iter_no_change:
-        return eta, no_improvement_count, False
-    if est.learning_rate == "adaptive" and eta > 1e-6:
-        return eta / 5, 0, False
-    if est.verbose:
-        print(
-            "Convergence after %d epochs took %.2f seconds"
-            % (epoch + 1, time.time() - t_start)
-        )
-    return eta, no_improvement_count, True
+    def _count(self, value, best):
+        """Count an epoch whose ``value`` (to minimise) does not improve on
+        ``best`` by more than ``tol``; reset the count otherwise.  Returns
+        whether ``value`` improves on ``best`` at all."""
+        worse = self.tol > -np.inf and value > best - self.tol
+        self.count = self.count + 1 if worse else 0
+        return value < best
+
+    def objective(self, value):
+        """Count the epoch's training objective; whether it is the best."""
+        improved = self._count(value, self.best_objective)
+        if improved:
+            self.best_objective = value
+        return improved
+
+    def score(self, value):
+        """Count the epoch's validation score (higher is better); whether it
+        is the best."""
+        improved = self._count(-value, -self.best_score)
+        if improved:
+            self.best_score = value
+        return improved
+
+    def converged(self, epoch, t_start):
+        """The end of an epoch: after ``n_iter_no_change`` epochs without
+        improvement, the ``"adaptive"`` schedule divides its rate by 5
+        (while it exceeds 1e-6) and starts counting again; otherwise the fit
+        has converged.  Returns whether it has."""
+        est = self._est
+        if self.count < est.n_iter_no_change:
+            return False
+        if est.learning_rate == "adaptive" and self.eta > 1e-6:
+            self.eta /= 5
+            self.count = 0
+            return False
+        if est.verbose:
+            print(
+                "Convergence after %d epochs took %.2f seconds"
+                % (epoch + 1, time.time() - t_start)
+            )
+        return True
+
+    def save(self, problem):
+        """Leave the rule's state in ``problem`` for the next call."""
+        problem.eta = self.eta
+        problem.best_objective = self.best_objective
+        problem.best_score = self.best_score
+        problem.no_improvement_count = self.count
 
 
 class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
@@ -526,7 +570,6 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
         power_t = float(self.power_t)
         optimal_init = self._optimal_init(loss_code)
         average = int(self.average)
-        tol = self.tol if self.tol is not None else -np.inf
         exact = self._uses_exact_sgd_path() and not vector_out
 
         solver = get_solver(self.solver)
@@ -611,16 +654,7 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
 
         if reset_state:
             problem.epochs_done = 0
-        if not reset_state and self.keep_adaptive_state and problem.eta is not None:
-            eta = problem.eta
-            best_objective = problem.best_objective
-            best_score = problem.best_score
-            no_improvement_count = problem.no_improvement_count
-        else:
-            eta = eta0
-            best_objective = np.inf
-            best_score = -np.inf
-            no_improvement_count = 0
+        rule = _StoppingRule(self, problem, reset_state)
         restore = self.restore_best_weights
         snapshot = None
         count = 0
@@ -653,14 +687,14 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
                 )
                 do_shuffle = False
             if self._epoch_schedule():
-                eta = self._epoch_eta(problem.epochs_done)
+                rule.eta = self._epoch_eta(problem.epochs_done)
             problem.epochs_done += 1
             if exact:
                 sumloss, objective_sum, n_used = _kernels.sgd_epoch(
                     data, indices, indptr, not sparse, y, sample_weight, order,
                     vmask, coef, aw, q, st,
                     loss_code, eps, penalty_code, alpha, l1_ratio,
-                    lr_code, float(eta), eta0, power_t, optimal_init,
+                    lr_code, float(rule.eta), eta0, power_t, optimal_init,
                     bool(self.fit_intercept), intercept_decay, average,
                     float(weight_pos), float(weight_neg), wscale_threshold,
                     do_shuffle, int(seed), not blocks,
@@ -677,7 +711,7 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
                     sample_weight, order,
                     vmask, coef, b, s1, s2, aw, ab, q, st, *scratch,
                     loss_code, softmax, eps, penalty_code, alpha, l1_ratio,
-                    lr_code, float(eta), eta0, power_t, optimal_init,
+                    lr_code, float(rule.eta), eta0, power_t, optimal_init,
                     code, hp, lazy_mode, int(batch_size),
                     float(self.clip_norm or 0.0), float(self.clip_value or 0.0),
                     bool(self.fit_intercept), intercept_decay, average, cw,
@@ -688,7 +722,7 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
             else:
                 sumloss, objective_sum, state = self._python_epoch(
                     X, y, sample_weight, order, validation_mask, coef, b, aw, ab,
-                    q, st, solver, state, batch_size, eta, optimal_init,
+                    q, st, solver, state, batch_size, rule.eta, optimal_init,
                     intercept_decay, cw, softmax, do_shuffle, seed,
                 )  # fmt: skip
                 n_used = train_count
@@ -710,19 +744,14 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
                         norm, coef, intercept, count, sumloss, objective_sum,
                         train_count, t_start, score,
                     )  # fmt: skip
-                least, no_improvement_count, improved = _count_no_improvement(
-                    -score, -best_score, tol, no_improvement_count
-                )
-                best_score = -least
+                improved = rule.score(score)
             else:
                 if self.verbose > 0:
                     self._print_epoch(
                         norm, coef, intercept, count, sumloss, objective_sum,
                         train_count, t_start,
                     )  # fmt: skip
-                best_objective, no_improvement_count, improved = _count_no_improvement(
-                    objective, best_objective, tol, no_improvement_count
-                )
+                improved = rule.objective(objective)
             if restore and improved:
                 if exact:
                     snapshot = (
@@ -733,16 +762,10 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
                     snapshot = (coef.copy(), aw.copy(), b.copy(), ab.copy())
 
             stop = epochs is not None and epochs.end(model)
-            eta, no_improvement_count, converged = _after_plateau(
-                self, eta, no_improvement_count, epoch, t_start
-            )
-            if converged or stop:
+            if rule.converged(epoch, t_start) or stop:
                 break
 
-        problem.eta = eta
-        problem.best_objective = best_objective
-        problem.best_score = best_score
-        problem.no_improvement_count = no_improvement_count
+        rule.save(problem)
         if exact:
             _kernels.reset_wscale(coef, aw, st, bool(average))
         if snapshot is not None:

@@ -22,10 +22,9 @@ from sklearn.utils.validation import _check_feature_names, _check_n_features, _c
 
 from skgd._base import (
     GROWING_GRADIENT_LOSSES,
-    _after_plateau,
-    _count_no_improvement,
     _flat_rows,
     _minibatch_scratch,
+    _StoppingRule,
 )
 from skgd._codes import LOSS_CODES
 from skgd.solvers import get_solver
@@ -283,15 +282,7 @@ class DaskDesign:
 
         if reset_state:
             problem.epochs_done = 0
-        if not reset_state and est.keep_adaptive_state and problem.eta is not None:
-            eta = problem.eta
-            best_objective = problem.best_objective
-            no_improvement_count = problem.no_improvement_count
-        else:
-            eta = float(est.eta0)
-            best_objective = np.inf
-            no_improvement_count = 0
-        tol = est.tol if est.tol is not None else -np.inf
+        rule = _StoppingRule(est, problem, reset_state)
         snapshot = None
         count = 0
         t_start = time.time()
@@ -310,14 +301,14 @@ class DaskDesign:
             if est.verbose > 0:
                 print("-- Epoch %d" % (epoch + 1))
             if est._epoch_schedule():
-                eta = est._epoch_eta(problem.epochs_done)
+                rule.eta = est._epoch_eta(problem.epochs_done)
             problem.epochs_done += 1
             g, gb, loss_sum, _ = self.gradient_sums(
                 parts, coef, b, loss_code, softmax, eps, cw
             )
             objective_sum = loss_sum + est._penalty(coef) * n
             u, avg_count = step(
-                g / n, gb / n, eta, state, coef, b, aw, ab, q, u, avg_count
+                g / n, gb / n, rule.eta, state, coef, b, aw, ab, q, u, avg_count
             )
             count += n
             objective = objective_sum / n
@@ -329,21 +320,13 @@ class DaskDesign:
                     float(np.linalg.norm(coef)), coef, b, count, loss_sum,
                     objective_sum, n, t_start,
                 )  # fmt: skip
-            best_objective, no_improvement_count, improved = _count_no_improvement(
-                objective, best_objective, tol, no_improvement_count
-            )
-            if improved and est.restore_best_weights:
+            if rule.objective(objective) and est.restore_best_weights:
                 snapshot = (coef.copy(), aw.copy(), b.copy(), ab.copy())
             stop = epochs is not None and epochs.end(model)
-            eta, no_improvement_count, converged = _after_plateau(
-                est, eta, no_improvement_count, epoch, t_start
-            )
-            if converged or stop:
+            if rule.converged(epoch, t_start) or stop:
                 break
 
-        problem.eta = eta
-        problem.best_objective = best_objective
-        problem.no_improvement_count = no_improvement_count
+        rule.save(problem)
         if snapshot is not None:
             coef[:], aw[:], b[:], ab[:] = snapshot
         problem.l1_u = u
