@@ -1331,8 +1331,6 @@ def _minibatch_epoch_for(solver):
             # ---- coefficients, one pass per touched column: gradient (mean +
             # coupled L2, clipped), solver direction, step, decoupled decay, L1
             # truncation, running norms, averaging
-            # one compiled copy of the pass per solver, so that each copy's
-            # inner loop holds only its own update rule
             flags = (full, direct, prepared, use_l1, use_avg, averaged)
             scal = (
                 h0, h1, h2, ibc1, isbc2, step_eta, decay, u, scale, inv_n, grad_lam,
@@ -1344,40 +1342,18 @@ def _minibatch_epoch_for(solver):
                 dbuf,
             )  # fmt: skip
             norms = (sq_norm, l1_norm)
-            if simple:
-                if solver == SGD:
-                    sq_norm, l1_norm = _column_pass(
-                        SGD, True, flags, scal, ints, arrs, norms
-                    )
-                elif solver == MOMENTUM:
-                    sq_norm, l1_norm = _column_pass(
-                        MOMENTUM, True, flags, scal, ints, arrs, norms
-                    )
-                elif solver == ADAGRAD:
-                    sq_norm = _adaptive_pass(ADAGRAD, flags, scal, ints, arrs, sq_norm)
-                elif solver == RMSPROP:
-                    sq_norm = _adaptive_pass(RMSPROP, flags, scal, ints, arrs, sq_norm)
-                else:
-                    sq_norm = _adaptive_pass(ADAM, flags, scal, ints, arrs, sq_norm)
-            elif solver == SGD:
+            # ``solver`` is a constant of this variant: numba prunes the other
+            # solvers' branches and types each pass with the constant, so
+            # its loop holds only this solver's rule
+            if not simple:
                 sq_norm, l1_norm = _column_pass(
-                    SGD, False, flags, scal, ints, arrs, norms
+                    solver, False, flags, scal, ints, arrs, norms
                 )
-            elif solver == MOMENTUM:
-                sq_norm, l1_norm = _column_pass(
-                    MOMENTUM, False, flags, scal, ints, arrs, norms
-                )
-            elif solver == ADAGRAD:
-                sq_norm, l1_norm = _column_pass(
-                    ADAGRAD, False, flags, scal, ints, arrs, norms
-                )
-            elif solver == RMSPROP:
-                sq_norm, l1_norm = _column_pass(
-                    RMSPROP, False, flags, scal, ints, arrs, norms
-                )
+            elif solver == ADAGRAD or solver == RMSPROP or solver == ADAM:
+                sq_norm = _adaptive_pass(solver, flags, scal, ints, arrs, sq_norm)
             else:
                 sq_norm, l1_norm = _column_pass(
-                    ADAM, False, flags, scal, ints, arrs, norms
+                    solver, True, flags, scal, ints, arrs, norms
                 )
             if averaged:
                 cnt = avg_count0 + _avg_steps(0, k, avg_first)
