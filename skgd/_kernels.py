@@ -25,6 +25,8 @@ from numba import config, njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from . import _cache_lock
+
 # Codes; ``skgd._codes`` holds the same tables for the Python side.
 SQUARED_ERROR = 0
 HUBER = 1
@@ -171,9 +173,8 @@ def compile_kernels(dtypes=("float64", "float32"), share=(0, 1)):
     """Compile the kernels for each of ``dtypes`` into numba's cache (what
     the first fits would do one kernel at a time).  ``share=(i, n)``: only
     every ``n``-th kernel from the ``i``-th, so that ``n`` processes fill the
-    cache together, each writing the cache files of its own kernels: numba
-    guards no cache index against two processes writing it at once, which
-    can lose an entry or pair one with another's machine code."""
+    cache together, each compiling its own kernels (the helpers they share
+    are saved under ``skgd._cache_lock``'s lock)."""
     i, n = share
     for kernel in _all_kernels()[i::n]:
         if isinstance(kernel, _Kernel):  # not with numba's JIT disabled
@@ -190,8 +191,15 @@ def _jit(*signature, **options):
     helper and each inlined helper that receives arrays atomically
     increments and decrements their reference counts, once per row: that
     took a quarter to a third of an epoch (measured on 200 000 x 100:
-    per-sample SGD 46 -> 35 ms, Adam with batches of 256 40 -> 28 ms)."""
-    return njit(*signature, cache=True, nogil=True, _nrt=False, **options)
+    per-sample SGD 46 -> 35 ms, Adam with batches of 256 40 -> 28 ms).
+    The cache files are read and written under a lock shared by processes
+    (``skgd._cache_lock``)."""
+    jit = njit(*signature, cache=True, nogil=True, _nrt=False, **options)
+
+    def decorate(func):
+        return _cache_lock.guard(jit(func))
+
+    return decorate
 
 
 def _kernel(build, **options):
@@ -1385,8 +1393,7 @@ def _minibatch_epoch_for(solver):
         return sum_loss, sum_obj, sum_w, k
 
     # numba names a kernel's cache files after its qualified name: one set
-    # of files per solver, which processes compiling different solvers at
-    # once do not share (see ``compile_kernels``)
+    # of files per solver, each variant's index holding only its own entries
     minibatch_epoch.__qualname__ = "minibatch_epoch_solver%d" % solver
     return _kernel(_minibatch_epoch_sig, error_model="numpy")(minibatch_epoch)
 

@@ -10,9 +10,9 @@ test to loadgroup's own rules.
 
 Before any test runs, the main process fills numba's cache with the
 compiled kernels, half of the kernels in each of two processes at once
-(both dtypes of a kernel in the same process, so that no two processes
-write the same cache files); the test processes then load them instead of
-each compiling the same kernels.
+(both dtypes of a kernel in the same process; the helpers the two halves
+share are saved under ``skgd._cache_lock``'s lock); the test processes then
+load them instead of each compiling the same kernels.
 """
 
 import subprocess
