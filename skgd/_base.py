@@ -18,6 +18,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from skgd import _losses
 from skgd._callbacks import CallbackSupportMixin
 from skgd._codes import LEARNING_RATE_CODES, LOSS_CODES, PENALTY_CODES
+from skgd._epochs import EpochArgs, ExactPath, KernelPath, PythonPath
 from skgd.solvers import SGD, SOLVER_NAMES, get_solver
 
 MAX_INT = np.iinfo(np.int32).max
@@ -85,46 +86,6 @@ def _block_order(n_samples, block_size, seed, epoch):
     # row = its block's start + its offset within the block
     offsets = np.arange(n_samples) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     return (np.repeat(starts, lengths) + offsets).astype(np.int32)
-
-
-def _flat_rows(X):
-    """X as the kernels read its rows (see ``skgd._kernels``): (values,
-    column indices, row pointers), CSR's own arrays with int32 indices
-    (converted only if wider), or a dense C-contiguous X's flat buffer, no
-    copy, with no indices."""
-    if sp.issparse(X):
-        return (
-            X.data,
-            X.indices.astype(np.int32, copy=False),
-            X.indptr.astype(np.int32, copy=False),
-        )
-    return X.reshape(-1), np.zeros(0, dtype=np.int32), np.zeros(1, dtype=np.int32)
-
-
-def _minibatch_scratch(code, lazy_mode, n_out, n_samples, n_features):
-    """The scratch arrays of the mini-batch kernel for solver ``code``, in
-    its argument order: gbuf, gb, zbuf, asum, last, touched, mark, dbuf (see
-    ``skgd._kernels.minibatch_epoch``).  ``dbuf`` is empty but for the
-    adaptive solvers (the scratch of their coefficient pass), and holds room
-    for lazy RMSProp's powers of rho too."""
-    from skgd import _kernels
-
-    n_dbuf = 0
-    if code in (_kernels.ADAGRAD, _kernels.RMSPROP, _kernels.ADAM):
-        n_dbuf = 2 * n_features
-        if code == _kernels.RMSPROP and lazy_mode:
-            n_dbuf += min(_kernels.RMSPROP_POWERS, n_samples + 1)
-    n_coef = n_out * n_features
-    return (
-        np.zeros(n_coef),
-        np.zeros(n_out),
-        np.zeros(n_out),
-        np.zeros(n_coef),
-        np.zeros(n_features, dtype=np.int64),
-        np.zeros(n_features, dtype=np.int64),
-        np.zeros(n_features, dtype=np.uint8),
-        np.zeros(n_dbuf),
-    )
 
 
 class _StoppingRule:
@@ -530,8 +491,6 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
         ``epochs`` (a ``skgd._callbacks.EpochTasks``) reports each epoch to
         the callbacks, which may end the training after any epoch.
         """
-        from skgd import _kernels
-
         if getattr(X, "_skgd_dask_design", False):
             # a dask array (skgd._dask): the gradient is summed blockwise
             return X.run_epochs(
@@ -547,44 +506,27 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
         # several regression targets: y of shape (n_samples, n_targets)
         multi = not softmax and np.ndim(y) == 2
         n_out = len(class_weights) if softmax else (y.shape[1] if multi else 1)
-        vector_out = softmax or multi
         n_coef = n_out * n_features
         dtype = coef.dtype
-        data, indices, indptr = _flat_rows(X)
-        # scikit-learn damps the intercept's step on sparse data
-        intercept_decay = 0.01 if sparse else 1.0
         y = np.ascontiguousarray(y)
         sample_weight = np.ascontiguousarray(sample_weight)
-        vmask = validation_mask.view(np.uint8)
         train = ~validation_mask
         train_count = int(train.sum())
         order = np.arange(n_samples, dtype=np.int32)
-
-        loss_code = LOSS_CODES[self.loss]
-        penalty_code = self._penalty_code()
-        lr_code = self._lr_code()
-        alpha = float(self.alpha)
-        l1_ratio = float(self._get_l1_ratio())
-        eps = float(self.epsilon)
-        eta0 = float(self.eta0)
-        power_t = float(self.power_t)
-        optimal_init = self._optimal_init(loss_code)
-        average = int(self.average)
-        exact = self._uses_exact_sgd_path() and not vector_out
+        exact = self._uses_exact_sgd_path() and not (softmax or multi)
 
         solver = get_solver(self.solver)
         if reset_state:
             problem.loss_curve = []
         problem.validation_scores = [] if self.early_stopping else None
         state = self._solver_state(problem, solver, n_coef + n_out, dtype, reset_state)
-        use_l1 = penalty_code in (1, 3)
 
-        # full batch: weights rescaled to mean one over the training rows, so
-        # the step is the exact gradient of sum(s * loss) / sum(s) + penalty
         wfac = 1.0
         if self.batch_size == "full" and not exact:
-            # the total weight includes the class weights, which multiply the
-            # sample weights row by row
+            # weights rescaled to mean one over the training rows, so that the
+            # step is the exact gradient of sum(s * loss) / sum(s) + penalty;
+            # the total includes the class weights, which multiply the sample
+            # weights row by row
             if softmax:
                 row_cw = np.asarray(class_weights)[y.astype(np.int64)]
             elif multi:
@@ -606,51 +548,29 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
             y_val = y[validation_mask]
             sw_val = sample_weight[validation_mask] / wfac
 
+        args = EpochArgs(
+            X=X, y=y, sample_weight=sample_weight, validation_mask=validation_mask,
+            loss_code=LOSS_CODES[self.loss], eps=float(self.epsilon),
+            penalty_code=self._penalty_code(), alpha=float(self.alpha),
+            l1_ratio=float(self._get_l1_ratio()), lr_code=self._lr_code(),
+            eta0=float(self.eta0), power_t=float(self.power_t),
+            optimal_init=self._optimal_init(LOSS_CODES[self.loss]),
+            fit_intercept=bool(self.fit_intercept),
+            # scikit-learn damps the intercept's step on sparse data
+            intercept_decay=0.01 if sparse else 1.0,
+            average=int(self.average), weight_pos=float(weight_pos),
+            weight_neg=float(weight_neg), seed=int(seed),
+        )  # fmt: skip
+        model = (coef, average_coef, intercept, average_intercept)
         if exact:
-            q = np.zeros(n_features if use_l1 else 0, dtype=dtype)
-            aw = average_coef if average else np.zeros(0, dtype=dtype)
-            st = np.zeros(_kernels.ST_SIZE, dtype=np.float64)
-            st[_kernels.ST_WSCALE] = 1.0
-            st[_kernels.ST_SQNORM] = float(np.dot(coef, coef))
-            st[_kernels.ST_L1NORM] = float(np.abs(coef).sum())
-            st[_kernels.ST_AVG_A] = 0.0
-            st[_kernels.ST_AVG_B] = 1.0
-            st[_kernels.ST_INTERCEPT] = intercept
-            st[_kernels.ST_AVG_INTERCEPT] = average_intercept
-            st[_kernels.ST_T] = self.t_
-            wscale_threshold = 1e-6 if dtype == np.float32 else 1e-9
+            path = ExactPath(self, args, *model)
         else:
-            u, q = self._l1_state(problem, n_coef, dtype, use_l1, reset_state)
-            aw = average_coef if average else np.zeros(0, dtype=dtype)
-            b = np.array(intercept, dtype=np.float64).reshape(n_out)
-            ab = np.array(average_intercept, dtype=np.float64).reshape(n_out)
-            if softmax:
-                cw = np.asarray(class_weights, dtype=np.float64)
-            else:
-                cw = np.array([weight_neg, weight_pos], dtype=np.float64)
-            st = np.zeros(_kernels.MB_SIZE, dtype=np.float64)
-            st[_kernels.MB_U] = u
-            st[_kernels.MB_STEP] = state.step[0]
-            st[_kernels.MB_AVG_COUNT] = 0.0 if reset_state else problem.average_count
+            batch = dict(
+                problem=problem, state=state, reset_state=reset_state, n_out=n_out,
+                class_weights=class_weights, solver=solver, batch_size=batch_size,
+            )  # fmt: skip
             compiled = solver._code is not None
-            if compiled:
-                code, hp = solver._kernel_params()
-                s1, s2 = self._state_vectors(state, dtype)
-                lazy_mode = 0
-                # plain SGD touches only the batch's columns where that is
-                # exact (the kernel keeps the L2 decay in a running scale):
-                # L1, averaging and clipping need every column
-                exact_lazy = (
-                    code == _kernels.SGD and not use_l1 and not average
-                    and self.clip_norm is None and self.clip_value is None
-                )  # fmt: skip
-                if solver._resolve_lazy(sparse) or (sparse and exact_lazy):
-                    # a batch of one row whose column indices are distinct
-                    # is its own list of touched columns (kernel mode 2)
-                    lazy_mode = 2 if batch_size == 1 and X.has_canonical_format else 1
-                scratch = _minibatch_scratch(
-                    code, lazy_mode, n_out, n_samples, n_features
-                )
+            path = (KernelPath if compiled else PythonPath)(self, args, *model, **batch)
 
         if reset_state:
             problem.epochs_done = 0
@@ -660,23 +580,9 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
         count = 0
         t_start = time.time()
         epoch = 0
-
-        def model(n_epochs):
-            """The problem's (coef, intercept) after ``n_epochs`` epochs of
-            this call, the averaged pair once the fitted attributes are."""
-            if exact:
-                w, a, s = coef.copy(), aw.copy(), st.copy()
-                _kernels.reset_wscale(w, a, s, bool(average))
-                if average and average <= self.t_ + n_epochs * n_samples - 1:
-                    return a, np.ravel(s[_kernels.ST_AVG_INTERCEPT])
-                return w, np.ravel(s[_kernels.ST_INTERCEPT])
-            if average and st[_kernels.MB_AVG_COUNT] > 0:
-                return aw.copy(), ab.copy()
-            return coef.copy(), b.copy()
-
         for epoch in range(max_iter):
             if epochs is not None:
-                epochs.begin(model)
+                epochs.begin(path.model)
             if self.verbose > 0:
                 print("-- Epoch %d" % (epoch + 1))
             do_shuffle = bool(self.shuffle) and self.batch_size != "full"
@@ -689,106 +595,46 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
             if self._epoch_schedule():
                 rule.eta = self._epoch_eta(problem.epochs_done)
             problem.epochs_done += 1
-            if exact:
-                sumloss, objective_sum, n_used = _kernels.sgd_epoch(
-                    data, indices, indptr, not sparse, y, sample_weight, order,
-                    vmask, coef, aw, q, st,
-                    loss_code, eps, penalty_code, alpha, l1_ratio,
-                    lr_code, float(rule.eta), eta0, power_t, optimal_init,
-                    bool(self.fit_intercept), intercept_decay, average,
-                    float(weight_pos), float(weight_neg), wscale_threshold,
-                    do_shuffle, int(seed), not blocks,
-                )  # fmt: skip
-                intercept = st[_kernels.ST_INTERCEPT]
-                norm = float(np.sqrt(np.asarray(st[_kernels.ST_SQNORM], dtype=dtype)))
-                if restore:
-                    # fold the running scale so that the arrays hold the model
-                    # that is scored and may be kept
-                    _kernels.reset_wscale(coef, aw, st, bool(average))
-            elif compiled:
-                sumloss, objective_sum, _, n_up = _kernels.minibatch_epoch(
-                    data, indices, indptr, not sparse, y.reshape(-1),
-                    sample_weight, order,
-                    vmask, coef, b, s1, s2, aw, ab, q, st, *scratch,
-                    loss_code, softmax, eps, penalty_code, alpha, l1_ratio,
-                    lr_code, float(rule.eta), eta0, power_t, optimal_init,
-                    code, hp, lazy_mode, int(batch_size),
-                    float(self.clip_norm or 0.0), float(self.clip_value or 0.0),
-                    bool(self.fit_intercept), intercept_decay, average, cw,
-                    do_shuffle, int(seed),
-                )  # fmt: skip
-                n_used = train_count
-                state.step[0] = st[_kernels.MB_STEP]
-            else:
-                sumloss, objective_sum, state = self._python_epoch(
-                    X, y, sample_weight, order, validation_mask, coef, b, aw, ab,
-                    q, st, solver, state, batch_size, rule.eta, optimal_init,
-                    intercept_decay, cw, softmax, do_shuffle, seed,
-                )  # fmt: skip
-                n_used = train_count
-            if not exact:
-                intercept = b if vector_out else b[0]
-                norm = float(np.linalg.norm(coef))
+            sumloss, objective_sum, n_used = path.epoch(
+                float(rule.eta), order, do_shuffle, blocks
+            )
+            intercept = path.intercept()
+            norm = path.norm()
+            if restore:
+                # the arrays hold the model that is scored and may be kept
+                path.settle()
             count += n_used
             objective = objective_sum / train_count
             problem.loss_curve.append(objective)
 
             self._check_divergence(epoch, objective, reference, coef, intercept)
+            score = None
             if self.early_stopping:
                 score = self._validation_score(
                     X_val, y_val, sw_val, coef, intercept, softmax
                 )
                 problem.validation_scores.append(score)
-                if self.verbose > 0:
-                    self._print_epoch(
-                        norm, coef, intercept, count, sumloss, objective_sum,
-                        train_count, t_start, score,
-                    )  # fmt: skip
+            if self.verbose > 0:
+                self._print_epoch(
+                    norm, coef, intercept, count, sumloss, objective_sum,
+                    train_count, t_start, score,
+                )  # fmt: skip
+            if self.early_stopping:
                 improved = rule.score(score)
             else:
-                if self.verbose > 0:
-                    self._print_epoch(
-                        norm, coef, intercept, count, sumloss, objective_sum,
-                        train_count, t_start,
-                    )  # fmt: skip
                 improved = rule.objective(objective)
             if restore and improved:
-                if exact:
-                    snapshot = (
-                        coef.copy(), aw.copy(), st[_kernels.ST_INTERCEPT],
-                        st[_kernels.ST_AVG_INTERCEPT],
-                    )  # fmt: skip
-                else:
-                    snapshot = (coef.copy(), aw.copy(), b.copy(), ab.copy())
+                snapshot = path.snapshot()
 
-            stop = epochs is not None and epochs.end(model)
+            stop = epochs is not None and epochs.end(path.model)
             if rule.converged(epoch, t_start) or stop:
                 break
 
         rule.save(problem)
-        if exact:
-            _kernels.reset_wscale(coef, aw, st, bool(average))
+        path.settle()
         if snapshot is not None:
-            coef[:] = snapshot[0]
-            aw[:] = snapshot[1]
-            if exact:
-                intercept = st[_kernels.ST_INTERCEPT] = snapshot[2]
-                st[_kernels.ST_AVG_INTERCEPT] = snapshot[3]
-            else:
-                b[:] = snapshot[2]
-                ab[:] = snapshot[3]
-        if exact:
-            state.step[0] += count
-            return intercept, st[_kernels.ST_AVG_INTERCEPT], epoch + 1
-        problem.l1_u = st[_kernels.MB_U]
-        problem.l1_q = q
-        problem.average_count = st[_kernels.MB_AVG_COUNT]
-        if compiled:
-            self._store_state_vectors(state, s1, s2)
-        problem.solver_state = state
-        if vector_out:
-            return b, ab, epoch + 1
-        return b[0], ab[0], epoch + 1
+            path.restore(snapshot)
+        return (*path.finish(problem, state, count), epoch + 1)
 
     # ------------------------------------------------------------------
     # state kept between partial_fit calls

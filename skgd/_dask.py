@@ -20,13 +20,9 @@ import time
 import numpy as np
 from sklearn.utils.validation import _check_feature_names, _check_n_features, _check_y
 
-from skgd._base import (
-    GROWING_GRADIENT_LOSSES,
-    _flat_rows,
-    _minibatch_scratch,
-    _StoppingRule,
-)
+from skgd._base import GROWING_GRADIENT_LOSSES, _StoppingRule
 from skgd._codes import LOSS_CODES
+from skgd._epochs import flat_rows, minibatch_scratch
 from skgd.solvers import get_solver
 
 
@@ -129,10 +125,10 @@ def _block_sums(xb, yw, wb, loss_code, softmax, eps, cw):
     n, nf = xb.shape
     n_out = b.shape[0]
     empty = np.zeros(0, dtype=ft)
-    scratch = _minibatch_scratch(_kernels.SGD, 0, n_out, n, nf)
+    scratch = minibatch_scratch(_kernels.SGD, 0, n_out, n, nf)
     gbuf, gb = scratch[:2]
     loss_sum, _, weight_sum, _ = _kernels.minibatch_epoch(
-        *_flat_rows(xb), True, yb, swb, np.arange(n, dtype=np.int32),
+        *flat_rows(xb), True, yb, swb, np.arange(n, dtype=np.int32),
         np.zeros(n, np.uint8), w.copy(), b.copy(), empty, empty, empty,
         np.zeros(n_out), empty, np.zeros(_kernels.MB_SIZE), *scratch,
         loss_code, softmax, eps, _kernels.NO_PENALTY, 0.0, 0.0,
