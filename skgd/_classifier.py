@@ -468,17 +468,21 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         reset_state, task_name,
     ):  # fmt: skip
         first_call = not hasattr(self, "classes_")
+        # a fitted model keeps its dtype: later data is converted to it
+        model = getattr(self, "coef_", None) if coef_init is None else None
+        dtype = [np.float64, np.float32] if model is None else model.dtype
         if _dask.is_dask_collection(X):
             X, y, sample_weight = _dask.validate_data(
-                self, X, y, sample_weight, reset=first_call
-            )
+                self, X, y, sample_weight, reset=first_call,
+                dtype=None if model is None else dtype,
+            )  # fmt: skip
         else:
             X, y = validate_data(
                 self,
                 X,
                 y,
                 accept_sparse="csr",
-                dtype=[np.float64, np.float32],
+                dtype=dtype,
                 order="C",
                 accept_large_sparse=False,
                 reset=first_call,
@@ -656,7 +660,10 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
 
         Internally ``max_iter = 1``. The solver state, averages and ``t_``
         carry over between calls; changing the solver between calls
-        restarts its state, with a warning.
+        restarts its state, with a warning.  The model keeps the float
+        dtype of the first call's data: later data of the other float dtype
+        is converted to it (scikit-learn's ``SGDClassifier`` raises a
+        ``TypeError`` there).
 
         Parameters
         ----------

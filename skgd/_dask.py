@@ -39,8 +39,11 @@ def _compute(obj):
     return np.asarray(obj.compute())
 
 
-def validate_data(estimator, X, y, sample_weight, *, reset, multi_output=False):
-    """The dask counterpart of ``validate_data`` for ``fit``.
+def validate_data(
+    estimator, X, y, sample_weight, *, reset, multi_output=False, dtype=None
+):
+    """The dask counterpart of ``validate_data`` for ``fit``; ``dtype``: the
+    float dtype of a fitted model, which X is converted to.
 
     Returns ``(design, y, sample_weight)``: ``design`` a :class:`DaskDesign`
     wrapping the float dask array (one chunk across the columns), ``y`` and
@@ -88,7 +91,9 @@ def validate_data(estimator, X, y, sample_weight, *, reset, multi_output=False):
         )
     if any(np.isnan(c) for c in X.chunks[0]):
         X = X.compute_chunk_sizes()
-    if X.dtype not in (np.float64, np.float32):
+    if dtype is not None and X.dtype != dtype:
+        X = X.astype(dtype)
+    elif X.dtype not in (np.float64, np.float32):
         X = X.astype(np.float64)
     if len(X.chunks[1]) > 1:
         X = X.rechunk({1: -1})

@@ -403,10 +403,13 @@ class GDRegressor(RegressorMixin, BaseGD):
         task_name,
     ):  # fmt: skip
         first_call = getattr(self, "coef_", None) is None
+        # a fitted model keeps its dtype: later data is converted to it
+        dtype = [np.float64, np.float32] if first_call else self.coef_.dtype
         if _dask.is_dask_collection(X):
             X, y, sample_weight = _dask.validate_data(
-                self, X, y, sample_weight, reset=first_call, multi_output=True
-            )
+                self, X, y, sample_weight, reset=first_call, multi_output=True,
+                dtype=None if first_call else dtype,
+            )  # fmt: skip
         else:
             X, y = validate_data(
                 self,
@@ -415,7 +418,7 @@ class GDRegressor(RegressorMixin, BaseGD):
                 accept_sparse="csr",
                 copy=False,
                 order="C",
-                dtype=[np.float64, np.float32],
+                dtype=dtype,
                 accept_large_sparse=False,
                 reset=first_call,
                 multi_output=True,
@@ -541,7 +544,10 @@ class GDRegressor(RegressorMixin, BaseGD):
         Internally ``max_iter = 1``: convergence and early stopping are left
         to the caller. The solver state (moments, update count), the
         averaged weights and ``t_`` carry over between calls; changing the
-        solver between calls restarts its state, with a warning.
+        solver between calls restarts its state, with a warning.  The model
+        keeps the float dtype of the first call's data: later data of the
+        other float dtype is converted to it (scikit-learn's
+        ``SGDRegressor`` raises a ``TypeError`` there).
 
         Parameters
         ----------

@@ -190,6 +190,13 @@ def test_full_batch_regressor_more_inputs(threads):
     expected = GDRegressor(**kwargs).fit(X32, y32)
     assert got.coef_.dtype == np.float32
     assert_same_fit(got, expected, rtol=1e-4)
+    # partial_fit on float32 blocks after float64 ones: the model stays float64
+    got = GDRegressor(**kwargs).partial_fit(blocks(X)[0], y)
+    expected = GDRegressor(**kwargs).partial_fit(X, y)
+    got.partial_fit(blocks(X32)[0], y32)
+    expected.partial_fit(X32, y32)
+    assert got.coef_.dtype == np.float64
+    assert_same_fit(got, expected)
 
     frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
     ddf = dd.from_pandas(frame, npartitions=4)
