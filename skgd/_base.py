@@ -352,6 +352,23 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
                 self._standard_intercept.shape, dtype=dtype, order="C"
             )
 
+    def _continue_averaging(self):
+        """Before a ``partial_fit`` of a fitted model.  Averaging must have
+        run since the first update: turned on later, the average would
+        count the earlier updates as zeros (scikit-learn fails there with an
+        ``AttributeError``).  A call without averaging leaves the arrays of
+        the averaged model behind, so it cannot resume afterwards either."""
+        if not self.average:
+            self._standard_coef = None
+        elif getattr(self, "_standard_coef", None) is None:
+            raise ValueError(
+                f"average={self.average!r} was set after the model was fitted "
+                "without averaging: the average cannot start in the middle of a "
+                "sequence of partial_fit calls, as the model holds no average "
+                "of the earlier updates. Set average before the first call to "
+                "partial_fit, or call fit."
+            )
+
     def _warn_after_fit(self):
         """scikit-learn's warnings at the end of fit."""
         if (

@@ -507,6 +507,8 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
                 "Number of features %d does not match previous data %d."
                 % (n_features, self.coef_.shape[-1])
             )
+        else:
+            self._continue_averaging()
         if not hasattr(self, "t_"):
             self.t_ = 1.0
         n_problems = 1 if n_classes == 2 or self._multinomial() else n_classes

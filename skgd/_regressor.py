@@ -451,9 +451,7 @@ class GDRegressor(RegressorMixin, BaseGD):
                     f"was fitted with {fitted or 'a single'} target"
                     f"{'s' if fitted else ''}."
                 )
-        if self.average > 0 and getattr(self, "_average_coef", None) is None:
-            self._average_coef = np.zeros(self.coef_.shape, dtype=X.dtype, order="C")
-            self._average_intercept = np.zeros(n_targets, dtype=X.dtype, order="C")
+            self._continue_averaging()
         if not hasattr(self, "t_"):
             self.t_ = 1.0
         if reset_state or not hasattr(self, "_problem_"):

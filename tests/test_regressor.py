@@ -16,7 +16,7 @@ from _helpers import error_of, normalise
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import SGDRegressor
+from sklearn.linear_model import SGDClassifier, SGDRegressor
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -234,6 +234,42 @@ def test_partial_fit_errors(regression_data):
         reg.partial_fit(X[:, :5], y)
     with pytest.raises(ValueError, match="early_stopping should be False"):
         GDRegressor(early_stopping=True).partial_fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "ours, theirs, kwargs",
+    [
+        (GDRegressor, SGDRegressor, {}),
+        (GDClassifier, SGDClassifier, {"classes": [0, 1, 2]}),
+    ],
+)
+def test_averaging_cannot_start_between_partial_fit_calls(
+    ours, theirs, kwargs, regression_data
+):
+    """Turned on after a call without it, averaging would count the earlier
+    updates as zeros: a ValueError that names the fix (scikit-learn fails
+    with an AttributeError).  Turning it off continues from ``coef_`` as
+    scikit-learn does, and it cannot come back after that."""
+    X, y = regression_data
+    if ours is GDClassifier:
+        y = np.digitize(y, np.quantile(y, [1 / 3, 2 / 3]))
+    model = ours(random_state=0).partial_fit(X, y, **kwargs)
+    model.set_params(average=5)
+    with pytest.raises(ValueError, match="average=5 was set after the model was"):
+        model.partial_fit(X, y)
+    model.fit(X, y)  # fit starts over, averaging from its first update
+
+    pair = [cls(average=5, random_state=0) for cls in (ours, theirs)]
+    for est in pair:
+        est.partial_fit(X, y, **kwargs)
+        est.partial_fit(X, y)
+        est.set_params(average=False)
+        est.partial_fit(X, y)
+    assert_allclose(pair[0].coef_, pair[1].coef_, rtol=1e-10)
+    assert_allclose(pair[0].intercept_, pair[1].intercept_, rtol=1e-10)
+    pair[0].set_params(average=5)
+    with pytest.raises(ValueError, match="average=5 was set after the model was"):
+        pair[0].partial_fit(X, y)
 
 
 def test_all_zero_sample_weight(regression_data):
