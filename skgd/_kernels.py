@@ -357,6 +357,26 @@ def loss_derivative(code, y, p, eps):
         return 0.0
 
 
+@_jit(inline="always")
+def _log_loss_pair(y, p):
+    """The log loss's value and derivative at ``p`` from one ``exp``, for
+    the row orders scikit-learn has not (whose numbers are not promised):
+    the derivative has ``loss_derivative``'s bits, the value is
+    ``loss_value``'s to an ulp or two (``log1p(exp(-p)) + p``, or
+    ``log1p(1 / exp(-p))`` below zero, instead of ``log(1 + exp(p))``).
+    Two transcendental calls a row instead of three: the log_loss epoch in
+    blocks of 64 rows, on 200 000 x 100, 26.6 -> 23.8 ms."""
+    if p > -37.0:
+        e = math.exp(-p)
+        if p > 0.0:
+            value = p + math.log1p(e)
+        else:
+            value = math.log1p(1.0 / e)
+        return value - y * p, ((1.0 - y) - y * e) / (1.0 + e)
+    e = math.exp(p)
+    return e - y * p, e - y
+
+
 # Array indices computed at run time (an offset plus a position, a column
 # index read from CSR) are cast to unsigned: numba then skips its check for a
 # negative index, which otherwise stops LLVM from vectorizing the loop and
@@ -624,14 +644,16 @@ def sgd_epoch(
     loss_code, eps, penalty, alpha, l1_ratio,
     lr_code, eta, eta0, power_t, optimal_init,
     fit_intercept, intercept_decay, average, weight_pos, weight_neg,
-    wscale_threshold, do_shuffle, seed, exact_dot,
+    wscale_threshold, do_shuffle, seed, exact,
 ):  # fmt: skip
     """One epoch of scikit-learn's per-sample SGD.
 
-    ``exact_dot``: sum each row's dot product left to right, as
-    scikit-learn does (its numbers); otherwise in any order, vectorized
-    (for an order of the rows that scikit-learn has not, where its numbers
-    are not promised anyway).
+    ``exact``: scikit-learn's arithmetic (its numbers): each row's dot
+    product summed left to right, the log loss by its reference formulas.
+    Otherwise (for an order of the rows that scikit-learn has not, where
+    its numbers are not promised anyway) the dot product is summed in any
+    order, vectorized, and the log loss's value and derivative share one
+    ``exp`` (``_log_loss_pair``).
 
     Returns (sum of losses, sum of objective terms, rows used).
     """
@@ -671,7 +693,7 @@ def sgd_epoch(
         r0 = _U(s)
         yk = y[k]
 
-        if exact_dot:
+        if exact:
             inner = _dot(w, 0, data, indices, s, nnz, dense)
         else:
             inner = _fdot(w, 0, data, indices, s, nnz, dense)
@@ -682,7 +704,11 @@ def sgd_epoch(
         elif lr_code == INVSCALING:
             eta = eta0 / t**power_t
 
-        cur = loss_value(loss_code, yk, p, eps)
+        dloss = 0.0
+        if loss_code == LOG_LOSS and not exact:
+            cur, dloss = _log_loss_pair(yk, p)
+        else:
+            cur = loss_value(loss_code, yk, p, eps)
         sumloss += cur
         objective_sum += cur
         if lr_code != PA1 and lr_code != PA2 and penalty > 0:
@@ -709,7 +735,8 @@ def sgd_epoch(
             elif yk - p < 0:
                 update *= -1
         else:
-            dloss = loss_derivative(loss_code, yk, p, eps)
+            if loss_code != LOG_LOSS or exact:
+                dloss = loss_derivative(loss_code, yk, p, eps)
             if dloss < -MAX_DLOSS:
                 dloss = -MAX_DLOSS
             elif dloss > MAX_DLOSS:

@@ -64,17 +64,27 @@ def test_epochs_and_seeds_draw_different_orders():
 
 
 @pytest.mark.parametrize("fmt", ["dense", "csr"])
-def test_fit_visits_rows_in_the_block_order(fmt, recorded_orders):
+@pytest.mark.parametrize(
+    "ours, theirs, loss",
+    [
+        (GDRegressor, SGDRegressor, "squared_error"),
+        # value and derivative from one exp in this order (_log_loss_pair)
+        (GDClassifier, SGDClassifier, "log_loss"),
+    ],
+)
+def test_fit_visits_rows_in_the_block_order(ours, theirs, loss, fmt, recorded_orders):
     # one epoch of scikit-learn's algorithm over the rows in the recorded
     # order, unshuffled, is the same fit
     X, y = _data()
+    if loss == "log_loss":
+        y = (y > 0).astype(int)
     Xf = sp.csr_matrix(X) if fmt == "csr" else X
-    params = dict(max_iter=1, tol=None, random_state=3)
+    params = dict(loss=loss, max_iter=1, tol=None, random_state=3)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        ours = GDRegressor(shuffle_block_size=16, **params).fit(Xf, y)
+        ours = ours(shuffle_block_size=16, **params).fit(Xf, y)
         (order,) = recorded_orders
-        ref = SGDRegressor(shuffle=False, **params).fit(Xf[order], y[order])
+        ref = theirs(shuffle=False, **params).fit(Xf[order], y[order])
     assert not np.array_equal(order, np.arange(len(y)))
     assert_allclose(ours.coef_, ref.coef_, rtol=1e-12, atol=1e-14)
     assert_allclose(ours.intercept_, ref.intercept_, rtol=1e-12, atol=1e-14)

@@ -54,6 +54,22 @@ def test_shuffle_is_sklearns(n, seed):
         assert order.tolist() == expected
 
 
+def test_log_loss_pair_is_the_loss_and_its_derivative():
+    """``_log_loss_pair`` (the row orders scikit-learn has not): the
+    derivative has ``loss_derivative``'s bits, the value is numpy's
+    ``logaddexp(0, p) - y p`` to a few ulps of its terms, on every branch
+    of scikit-learn's formulas (-37, -2, 0, 18, 33.3)."""
+    ps = np.concatenate(
+        [np.linspace(-60, 60, 2401), [-37.0, -36.99, -2.0, 0.0, 18.0, 33.3]]
+    )
+    for y in (0.0, 1.0):
+        for p in ps:
+            value, derivative = _kernels._log_loss_pair(y, p)
+            assert derivative == _kernels.loss_derivative(_kernels.LOG_LOSS, y, p, 0.0)
+            scale = np.logaddexp(0.0, p) + abs(y * p)
+            assert abs(value - (np.logaddexp(0.0, p) - y * p)) <= 4e-16 * scale, p
+
+
 def _dispatchers():
     """Every numba dispatcher of the compiled layer: the kernels, each
     solver's variant and the helpers they call."""
