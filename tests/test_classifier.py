@@ -395,41 +395,6 @@ def test_partial_fit_refuses_balanced_class_weight(problems):
     )
 
 
-@pytest.mark.parametrize(
-    "params",
-    [
-        {},
-        {"solver": "adam", "batch_size": 8, "average": 5, "penalty": "l1"},
-        {"loss": "log_loss", "multi_class": "multinomial", "batch_size": 8},
-    ],
-)
-@pytest.mark.parametrize(
-    "first, later", [("float64", "float32"), ("float32", "float64")]
-)
-def test_partial_fit_converts_later_data_to_the_models_dtype(
-    params, first, later, problems
-):
-    """The first call fixes the model's dtype; a later call on data of the
-    other float dtype fits as if the data had been converted to it (it
-    used to fail in the kernels with numba's 'No matching definition')."""
-    X, y = problems[3]
-    classes = np.unique(y)
-    X1, y1, X2, y2 = X[::2], y[::2], X[1::2], y[1::2]
-    kwargs = dict(params, random_state=0, eta0=0.01)
-    mixed = GDClassifier(**kwargs).partial_fit(X1.astype(first), y1, classes=classes)
-    mixed.partial_fit(X2.astype(later), y2)
-    reference = GDClassifier(**kwargs).partial_fit(
-        X1.astype(first), y1, classes=classes
-    )
-    reference.partial_fit(X2.astype(later).astype(first), y2)
-    assert mixed.coef_.dtype == np.dtype(first)
-    assert_array_equal(mixed.coef_, reference.coef_)
-    assert_array_equal(mixed.intercept_, reference.intercept_)
-    for ours, theirs in zip(_states(mixed), _states(reference)):
-        for a, b in zip(ours, theirs):
-            assert_array_equal(a, b)
-
-
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_partial_fit_carries_solver_state(n_classes, problems):
     """Adam's state (step count, moments) continues from chunk to chunk, in

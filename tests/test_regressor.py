@@ -368,37 +368,53 @@ def test_partial_fit_keeps_solver_state(solver, regression_data):
     assert not np.allclose(reg.solver_state_.m, first_moment)
 
 
+_ADAM_L1_AVERAGED = {"solver": "adam", "batch_size": 8, "average": 5, "penalty": "l1"}
+_MULTINOMIAL = {"loss": "log_loss", "multi_class": "multinomial", "batch_size": 8}
+
+
 @pytest.mark.parametrize(
-    "params",
+    "Estimator, params",
     [
-        {},
-        {"batch_size": 8},
-        {"solver": "adam", "penalty": "l1"},
-        {"average": 5},
-        {"solver": "adam", "batch_size": 8, "average": 5, "penalty": "l1"},
+        (GDRegressor, {}),
+        (GDRegressor, {"batch_size": 8}),
+        (GDRegressor, {"solver": "adam", "penalty": "l1"}),
+        (GDRegressor, {"average": 5}),
+        (GDRegressor, _ADAM_L1_AVERAGED),
+        (GDClassifier, {}),
+        (GDClassifier, _ADAM_L1_AVERAGED),
+        (GDClassifier, _MULTINOMIAL),
     ],
 )
 @pytest.mark.parametrize(
     "first, later", [("float64", "float32"), ("float32", "float64")]
 )
 def test_partial_fit_converts_later_data_to_the_models_dtype(
-    params, first, later, regression_data
+    Estimator, params, first, later, regression_data
 ):
     """The first call fixes the model's dtype; a later call on data of the
     other float dtype fits as if the data had been converted to it (it
     used to fail in the kernels with numba's 'No matching definition')."""
     X, y = regression_data
+    kwargs = {}
+    if Estimator is GDClassifier:  # three classes: one-vs-rest or multinomial
+        y = np.digitize(y, np.quantile(y, [1 / 3, 2 / 3]))
+        kwargs = {"classes": [0, 1, 2]}
     X1, y1, X2, y2 = X[:200], y[:200], X[200:], y[200:]
-    kwargs = dict(params, random_state=0, eta0=0.01)
-    mixed = GDRegressor(**kwargs).partial_fit(X1.astype(first), y1.astype(first))
-    mixed.partial_fit(X2.astype(later), y2.astype(later))
-    reference = GDRegressor(**kwargs).partial_fit(X1.astype(first), y1.astype(first))
-    reference.partial_fit(X2.astype(later).astype(first), y2.astype(later))
+    models = []
+    for second in (X2.astype(later), X2.astype(later).astype(first)):
+        model = Estimator(random_state=0, eta0=0.01, **params)
+        model.partial_fit(X1.astype(first), y1, **kwargs).partial_fit(second, y2)
+        models.append(model)
+    mixed, reference = models
     assert mixed.coef_.dtype == np.dtype(first)
     assert_array_equal(mixed.coef_, reference.coef_)
     assert_array_equal(mixed.intercept_, reference.intercept_)
-    for ours, theirs in zip(mixed.solver_state_, reference.solver_state_):
-        assert_array_equal(ours, theirs)
+    states = [m.solver_state_ for m in models]
+    if not isinstance(states[0], list):  # one problem, not one per class
+        states = [[s] for s in states]
+    for ours, theirs in zip(*states, strict=True):
+        for a, b in zip(ours, theirs, strict=True):
+            assert_array_equal(a, b)
 
 
 def test_partial_fit_solver_change_restarts_state(regression_data):
