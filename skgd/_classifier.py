@@ -566,12 +566,15 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         self.t_ += n_iter * X.shape[0]
         self.n_iter_ = n_iter
         if self.average > 0:
+            # the standard intercept is kept for the next call once averaging
+            # runs too (scikit-learn keeps it only before: each later
+            # partial_fit restarted the standard intercept from zero)
+            self._standard_intercept = np.atleast_1d(intercept)
             if self._averaged():
                 self.coef_ = self._average_coef.reshape(1, -1)
                 self.intercept_ = self._average_intercept
             else:
                 self.coef_ = self._standard_coef.reshape(1, -1)
-                self._standard_intercept = np.atleast_1d(intercept)
                 self.intercept_ = self._standard_intercept
         else:
             self.coef_ = coef.reshape(1, -1)
@@ -600,9 +603,14 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
             )
             for i, seed in enumerate(seeds)
         )
+        # the standard intercepts go to their own array once averaging runs
+        # too (scikit-learn wrote them into intercept_, by then the averaged
+        # intercepts' array: a later partial_fit restarted from stale
+        # standard intercepts and reported standard ones as the average)
+        standard = self._standard_intercept if self.average > 0 else self.intercept_
         n_iter = 0
         for i, (_, intercept, n_iter_i) in enumerate(result):
-            self.intercept_[i] = intercept
+            standard[i] = intercept
             n_iter = max(n_iter, n_iter_i)
         self.t_ += n_iter * X.shape[0]
         self.n_iter_ = n_iter
@@ -612,7 +620,6 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
                 self.intercept_ = self._average_intercept
             else:
                 self.coef_ = self._standard_coef
-                self._standard_intercept = np.atleast_1d(self.intercept_)
                 self.intercept_ = self._standard_intercept
 
     def _fit_multinomial(self, X, y, sample_weight, max_iter, reset_state, task):

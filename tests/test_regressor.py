@@ -249,7 +249,9 @@ def test_averaging_cannot_start_between_partial_fit_calls(
     """Turned on after a call without it, averaging would count the earlier
     updates as zeros: a ValueError that names the fix (scikit-learn fails
     with an AttributeError).  Turning it off continues from ``coef_`` as
-    scikit-learn does, and it cannot come back after that."""
+    scikit-learn does (compared with the regressor: scikit-learn's
+    classifier loses its standard intercepts between averaged calls, see
+    test_same_numbers_classifier.py), and it cannot come back after that."""
     X, y = regression_data
     if ours is GDClassifier:
         y = np.digitize(y, np.quantile(y, [1 / 3, 2 / 3]))
@@ -265,8 +267,9 @@ def test_averaging_cannot_start_between_partial_fit_calls(
         est.partial_fit(X, y)
         est.set_params(average=False)
         est.partial_fit(X, y)
-    assert_allclose(pair[0].coef_, pair[1].coef_, rtol=1e-10)
-    assert_allclose(pair[0].intercept_, pair[1].intercept_, rtol=1e-10)
+    if ours is GDRegressor:
+        assert_allclose(pair[0].coef_, pair[1].coef_, rtol=1e-10)
+        assert_allclose(pair[0].intercept_, pair[1].intercept_, rtol=1e-10)
     pair[0].set_params(average=5)
     with pytest.raises(ValueError, match="average=5 was set after the model was"):
         pair[0].partial_fit(X, y)

@@ -1,6 +1,8 @@
 """GDClassifier at its defaults (solver='sgd', batch_size=1) reproduces
 scikit-learn's SGDClassifier, binary and one-vs-rest: the same coef_,
-intercept_, n_iter_ and t_."""
+intercept_, n_iter_ and t_; but for averaged partial_fit calls after the
+first, where scikit-learn loses its standard intercepts and its own fit is
+the reference."""
 
 import itertools
 import warnings
@@ -126,11 +128,14 @@ def test_class_weight_dict_and_labels(n_classes):
 @pytest.mark.parametrize("average", [False, True])
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_partial_fit_and_warm_start(average, n_classes):
+    """With averaging, one call: from the second on, scikit-learn's partial
+    fit loses the standard intercept (the next test)."""
     X, y, sw = _data(n_classes, seed=8)
     classes = np.unique(y)
     ref = SGDClassifier(random_state=5, average=average)
     ours = GDClassifier(random_state=5, average=average)
-    for chunk in np.array_split(np.arange(X.shape[0]), 3):
+    chunks = np.array_split(np.arange(X.shape[0]), 3)
+    for chunk in chunks[:1] if average else chunks:
         ref.partial_fit(X[chunk], y[chunk], classes=classes, sample_weight=sw[chunk])
         ours.partial_fit(X[chunk], y[chunk], classes=classes, sample_weight=sw[chunk])
         _assert_same(ref, ours)
@@ -139,6 +144,26 @@ def test_partial_fit_and_warm_start(average, n_classes):
     ref.fit(X, y)
     ours.fit(X, y)
     _assert_same(ref, ours)
+
+
+@pytest.mark.parametrize("average", [5, True])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_partial_fit_with_averaging_continues_like_one_fit(average, n_classes):
+    """Unshuffled, three partial_fit calls are one fit of three epochs,
+    averaging included; scikit-learn's fit is the reference.  Its own
+    partial_fit kept the standard intercept only until averaging ran: the
+    next call restarted it from zero (binary) or from the first call's
+    (one-vs-rest, where intercept_ then reported standard intercepts),
+    1 to 7.5 away from its fit's intercepts here."""
+    X, y, sw = _data(n_classes, seed=8)
+    params = dict(random_state=5, average=average, shuffle=False)
+    ref = SGDClassifier(max_iter=3, tol=None, **params).fit(X, y, sample_weight=sw)
+    ours = GDClassifier(**params)
+    for _ in range(3):
+        ours.partial_fit(X, y, classes=np.unique(y), sample_weight=sw)
+    assert ours.t_ == ref.t_
+    assert_allclose(ours.coef_, ref.coef_, rtol=1e-10, atol=1e-12)
+    assert_allclose(ours.intercept_, ref.intercept_, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])
