@@ -352,12 +352,47 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
                 self._standard_intercept.shape, dtype=dtype, order="C"
             )
 
-    def _continue_averaging(self):
-        """Before a ``partial_fit`` of a fitted model.  Averaging must have
-        run since the first update: turned on later, the average would
-        count the earlier updates as zeros (scikit-learn fails there with an
-        ``AttributeError``).  A call without averaging leaves the arrays of
-        the averaged model behind, so it cannot resume afterwards either."""
+    #: the fitted arrays a later call updates in place
+    _MODEL_ARRAYS = (
+        "coef_", "intercept_", "_standard_coef", "_standard_intercept",
+        "_average_coef", "_average_intercept",
+    )  # fmt: skip
+
+    def _continue_fitting(self):
+        """Before a ``partial_fit`` of a fitted model.
+
+        Read-only arrays (a model loaded with joblib's ``mmap_mode="r"``, or
+        handed to a joblib worker, which memory-maps large arrays) are
+        replaced by writable copies, the coefficients' as well as the solver
+        state's, so that fitting continues where it stopped (scikit-learn
+        crashes there, or fails with a ``ValueError``).  Attributes that
+        shared an array share its copy.
+
+        Averaging must have run since the first update: turned on later, the
+        average would count the earlier updates as zeros (scikit-learn fails
+        there with an ``AttributeError``).  A call without averaging leaves
+        the arrays of the averaged model behind, so it cannot resume
+        afterwards either."""
+        copies = {}
+
+        def own(a):
+            if not isinstance(a, np.ndarray) or a.flags.writeable:
+                return a
+            if id(a) not in copies:  # the original kept alive: ids stay unique
+                copies[id(a)] = (a, np.array(a))
+            return copies[id(a)][1]
+
+        for name in self._MODEL_ARRAYS:
+            if hasattr(self, name):
+                setattr(self, name, own(getattr(self, name)))
+        problems = getattr(self, "_problems_", [getattr(self, "_problem_", None)])
+        for problem in filter(None, problems):
+            problem.l1_q = own(problem.l1_q)
+            state = problem.solver_state
+            if hasattr(state, "_replace"):  # a NamedTuple of arrays
+                problem.solver_state = state._replace(
+                    **{f: own(a) for f, a in zip(state._fields, state)}
+                )
         if not self.average:
             self._standard_coef = None
         elif getattr(self, "_standard_coef", None) is None:

@@ -451,7 +451,7 @@ class GDRegressor(RegressorMixin, BaseGD):
                     f"was fitted with {fitted or 'a single'} target"
                     f"{'s' if fitted else ''}."
                 )
-            self._continue_averaging()
+            self._continue_fitting()
         if not hasattr(self, "t_"):
             self.t_ = 1.0
         if reset_state or not hasattr(self, "_problem_"):

@@ -9,6 +9,7 @@ import tracemalloc
 import warnings
 from contextlib import redirect_stdout
 
+import joblib
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -375,19 +376,43 @@ _ADAM_L1_AVERAGED = {"solver": "adam", "batch_size": 8, "average": 5, "penalty":
 _MULTINOMIAL = {"loss": "log_loss", "multi_class": "multinomial", "batch_size": 8}
 
 
-@pytest.mark.parametrize(
-    "Estimator, params",
-    [
-        (GDRegressor, {}),
-        (GDRegressor, {"batch_size": 8}),
-        (GDRegressor, {"solver": "adam", "penalty": "l1"}),
-        (GDRegressor, {"average": 5}),
-        (GDRegressor, _ADAM_L1_AVERAGED),
-        (GDClassifier, {}),
-        (GDClassifier, _ADAM_L1_AVERAGED),
-        (GDClassifier, _MULTINOMIAL),
-    ],
-)
+#: models continued by partial_fit: (estimator, parameters)
+_CONTINUED = [
+    (GDRegressor, {}),
+    (GDRegressor, {"batch_size": 8}),
+    (GDRegressor, {"solver": "adam", "penalty": "l1"}),
+    (GDRegressor, {"average": 5}),
+    (GDRegressor, _ADAM_L1_AVERAGED),
+    (GDClassifier, {}),
+    (GDClassifier, _ADAM_L1_AVERAGED),
+    (GDClassifier, _MULTINOMIAL),
+]
+
+
+def _two_calls(Estimator, params, X, y):
+    """The data in two halves for two partial_fit calls, and the first
+    call's keyword arguments (three classes for the classifier: one-vs-rest
+    or multinomial)."""
+    kwargs = {}
+    if Estimator is GDClassifier:
+        y = np.digitize(y, np.quantile(y, [1 / 3, 2 / 3]))
+        kwargs = {"classes": [0, 1, 2]}
+    return X[:200], y[:200], X[200:], y[200:], kwargs
+
+
+def _assert_same_model(ours, theirs):
+    """Same coefficients, intercepts and solver state, to the bit."""
+    assert_array_equal(ours.coef_, theirs.coef_)
+    assert_array_equal(ours.intercept_, theirs.intercept_)
+    states = [ours.solver_state_, theirs.solver_state_]
+    if not isinstance(states[0], list):  # one problem, not one per class
+        states = [[s] for s in states]
+    for a_state, b_state in zip(*states, strict=True):
+        for a, b in zip(a_state, b_state, strict=True):
+            assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("Estimator, params", _CONTINUED)
 @pytest.mark.parametrize(
     "first, later", [("float64", "float32"), ("float32", "float64")]
 )
@@ -397,27 +422,30 @@ def test_partial_fit_converts_later_data_to_the_models_dtype(
     """The first call fixes the model's dtype; a later call on data of the
     other float dtype fits as if the data had been converted to it (it
     used to fail in the kernels with numba's 'No matching definition')."""
-    X, y = regression_data
-    kwargs = {}
-    if Estimator is GDClassifier:  # three classes: one-vs-rest or multinomial
-        y = np.digitize(y, np.quantile(y, [1 / 3, 2 / 3]))
-        kwargs = {"classes": [0, 1, 2]}
-    X1, y1, X2, y2 = X[:200], y[:200], X[200:], y[200:]
+    X1, y1, X2, y2, kwargs = _two_calls(Estimator, params, *regression_data)
     models = []
     for second in (X2.astype(later), X2.astype(later).astype(first)):
         model = Estimator(random_state=0, eta0=0.01, **params)
         model.partial_fit(X1.astype(first), y1, **kwargs).partial_fit(second, y2)
         models.append(model)
-    mixed, reference = models
-    assert mixed.coef_.dtype == np.dtype(first)
-    assert_array_equal(mixed.coef_, reference.coef_)
-    assert_array_equal(mixed.intercept_, reference.intercept_)
-    states = [m.solver_state_ for m in models]
-    if not isinstance(states[0], list):  # one problem, not one per class
-        states = [[s] for s in states]
-    for ours, theirs in zip(*states, strict=True):
-        for a, b in zip(ours, theirs, strict=True):
-            assert_array_equal(a, b)
+    assert models[0].coef_.dtype == np.dtype(first)
+    _assert_same_model(*models)
+
+
+@pytest.mark.parametrize("Estimator, params", _CONTINUED)
+def test_partial_fit_continues_a_model_loaded_read_only(
+    Estimator, params, regression_data, tmp_path
+):
+    """A model loaded with joblib's mmap_mode="r" (or handed to a joblib
+    worker, which memory-maps large arrays) holds read-only arrays; a later
+    partial_fit continues it as it would the model in memory (scikit-learn
+    crashes there)."""
+    X1, y1, X2, y2, kwargs = _two_calls(Estimator, params, *regression_data)
+    model = Estimator(random_state=0, eta0=0.01, **params).partial_fit(X1, y1, **kwargs)
+    joblib.dump(model, tmp_path / "model.joblib")
+    loaded = joblib.load(tmp_path / "model.joblib", mmap_mode="r")
+    assert not loaded.coef_.flags.writeable
+    _assert_same_model(loaded.partial_fit(X2, y2), model.partial_fit(X2, y2))
 
 
 def test_partial_fit_solver_change_restarts_state(regression_data):
