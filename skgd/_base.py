@@ -47,6 +47,14 @@ _FIXES = (
 )
 
 
+#: the error of a fit that would start from a sparse coef_ (scikit-learn's
+#: documented rule: fitting further needs densify() first)
+_SPARSE_COEF = (
+    "The initial coefficients are a sparse matrix, as sparsify() leaves coef_; "
+    "%s needs them dense: call densify() first."
+)
+
+
 class ProblemState:
     """What one linear problem carries from one call to the next: the solver
     state, the cumulative L1 penalty, the number of averaged updates, and the
@@ -314,6 +322,8 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
         """Allocate coef_ and intercept_ (and the averaging pairs), from the
         given initial values when there are some (copied: the caller's
         arrays are never trained in place)."""
+        if sp.issparse(coef_init):
+            raise TypeError(_SPARSE_COEF % "a warm-started fit (or coef_init)")
         if n_classes > 2 or matrix:
             if coef_init is not None:
                 coef_init = np.array(coef_init, dtype=dtype, order="C")
@@ -345,12 +355,15 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
             else:
                 self.intercept_ = np.zeros(1, dtype=dtype, order="C")
         if self.average > 0:
-            self._standard_coef = self.coef_
-            self._average_coef = np.zeros(self.coef_.shape, dtype=dtype, order="C")
-            self._standard_intercept = self.intercept_
-            self._average_intercept = np.zeros(
-                self._standard_intercept.shape, dtype=dtype, order="C"
-            )
+            self._allocate_averages()
+
+    def _allocate_averages(self):
+        """The averaging pairs of a model that starts to average: the
+        standard ones are ``coef_`` and ``intercept_``, the averages zeros."""
+        self._standard_coef = self.coef_
+        self._average_coef = np.zeros_like(self.coef_, order="C")
+        self._standard_intercept = self.intercept_
+        self._average_intercept = np.zeros_like(self.intercept_, order="C")
 
     #: the fitted arrays a later call updates in place
     _MODEL_ARRAYS = (
@@ -358,33 +371,42 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
         "_average_coef", "_average_intercept",
     )  # fmt: skip
 
-    def _continue_fitting(self):
-        """Before a ``partial_fit`` of a fitted model.
+    def _continue_fitting(self, dtype, warm=False):
+        """Before a ``partial_fit`` of a fitted model, or (``warm``) a fit
+        warm-started from it, on data of ``dtype``.
 
         Read-only arrays (a model loaded with joblib's ``mmap_mode="r"``, or
         handed to a joblib worker, which memory-maps large arrays) are
         replaced by writable copies, the coefficients' as well as the solver
         state's, so that fitting continues where it stopped (scikit-learn
-        crashes there, or fails with a ``ValueError``).  Attributes that
-        shared an array share its copy.
+        crashes there, or fails with a ``ValueError``); so are coefficient
+        arrays of another float dtype than ``dtype`` (the intercepts keep
+        theirs).  Attributes that shared an array share its copy.
 
         Averaging must have run since the first update: turned on later, the
         average would count the earlier updates as zeros (scikit-learn fails
         there with an ``AttributeError``).  A call without averaging leaves
         the arrays of the averaged model behind, so it cannot resume
-        afterwards either."""
+        afterwards either.  A warm-started fit starts its average anew."""
+        if sp.issparse(self.coef_):
+            raise TypeError(
+                _SPARSE_COEF % ("a warm-started fit" if warm else "partial_fit")
+            )
         copies = {}
 
-        def own(a):
-            if not isinstance(a, np.ndarray) or a.flags.writeable:
+        def own(a, coef=True):
+            if not isinstance(a, np.ndarray):
+                return a
+            cast = coef and a.dtype.kind == "f" and a.dtype != dtype
+            if a.flags.writeable and not cast:
                 return a
             if id(a) not in copies:  # the original kept alive: ids stay unique
-                copies[id(a)] = (a, np.array(a))
+                copies[id(a)] = (a, np.array(a, dtype=dtype if cast else None))
             return copies[id(a)][1]
 
         for name in self._MODEL_ARRAYS:
             if hasattr(self, name):
-                setattr(self, name, own(getattr(self, name)))
+                setattr(self, name, own(getattr(self, name), "coef" in name))
         problems = getattr(self, "_problems_", [getattr(self, "_problem_", None)])
         for problem in filter(None, problems):
             problem.l1_q = own(problem.l1_q)
@@ -396,6 +418,9 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
         if not self.average:
             self._standard_coef = None
         elif getattr(self, "_standard_coef", None) is None:
+            if warm:
+                self._allocate_averages()
+                return
             raise ValueError(
                 f"average={self.average!r} was set after the model was fitted "
                 "without averaging: the average cannot start in the middle of a "

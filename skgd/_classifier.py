@@ -508,7 +508,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
                 % (n_features, self.coef_.shape[-1])
             )
         else:
-            self._continue_fitting()
+            self._continue_fitting(X.dtype)
         if not hasattr(self, "t_"):
             self.t_ = 1.0
         n_problems = 1 if n_classes == 2 or self._multinomial() else n_classes

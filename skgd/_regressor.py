@@ -403,12 +403,15 @@ class GDRegressor(RegressorMixin, BaseGD):
         task_name,
     ):  # fmt: skip
         first_call = getattr(self, "coef_", None) is None
-        # a fitted model keeps its dtype: later data is converted to it
-        dtype = [np.float64, np.float32] if first_call else self.coef_.dtype
+        # partial_fit of a fitted model keeps its dtype: the data is converted
+        # to it (a fit, warm-started or not, takes the data's)
+        warm = not first_call and coef_init is not None
+        keep = not first_call and not warm
+        dtype = self.coef_.dtype if keep else [np.float64, np.float32]
         if _dask.is_dask_collection(X):
             X, y, sample_weight = _dask.validate_data(
                 self, X, y, sample_weight, reset=first_call, multi_output=True,
-                dtype=None if first_call else dtype,
+                dtype=dtype if keep else None,
             )  # fmt: skip
         else:
             X, y = validate_data(
@@ -451,7 +454,7 @@ class GDRegressor(RegressorMixin, BaseGD):
                     f"was fitted with {fitted or 'a single'} target"
                     f"{'s' if fitted else ''}."
                 )
-            self._continue_fitting()
+            self._continue_fitting(X.dtype, warm=warm)
         if not hasattr(self, "t_"):
             self.t_ = 1.0
         if reset_state or not hasattr(self, "_problem_"):

@@ -276,6 +276,51 @@ def test_averaging_cannot_start_between_partial_fit_calls(
         pair[0].partial_fit(X, y)
 
 
+@pytest.mark.parametrize("Estimator", [GDRegressor, GDClassifier])
+def test_fitting_on_from_sparsified_coefficients_asks_for_densify(
+    Estimator, regression_data
+):
+    """scikit-learn documents that fitting further after sparsify() needs
+    densify() first; its estimators then fail with an unrelated TypeError."""
+    X, y = regression_data
+    y = y > 0 if Estimator is GDClassifier else y
+    model = Estimator(warm_start=True, random_state=0).fit(X, y).sparsify()
+    for fit_on, name in ((model.partial_fit, "partial_fit"), (model.fit, "warm")):
+        with pytest.raises(TypeError, match=f"{name}.*call densify\\(\\) first"):
+            fit_on(X, y)
+    model.densify().partial_fit(X, y)
+
+
+@pytest.mark.parametrize("Estimator", [GDRegressor, GDClassifier])
+@pytest.mark.parametrize(
+    "params, change",
+    [
+        ({}, {"dtype": np.float32}),
+        ({"solver": "adam", "batch_size": 8}, {"dtype": np.float32}),
+        ({}, {"average": 5}),
+    ],
+)
+def test_a_warm_started_fit_starts_from_the_model_as_from_coef_init(
+    Estimator, params, change, regression_data
+):
+    """A warm-started fit is a fit from coef_init=coef_, intercept_init=
+    intercept_, also on data of the other float dtype (the data's dtype, as
+    in a fit) and with averaging turned on (an average started anew)."""
+    X, y = regression_data
+    y = y > 0 if Estimator is GDClassifier else y
+    model = Estimator(warm_start=True, random_state=0, **params).fit(X, y)
+    init = dict(coef_init=model.coef_.copy(), intercept_init=model.intercept_.copy())
+    Xb = X.astype(change.get("dtype", X.dtype))
+    model.set_params(average=change.get("average", False))
+    reference = clone(model).set_params(warm_start=False).fit(Xb, y, **init)
+    model.fit(Xb, y)
+    assert model.coef_.dtype == Xb.dtype
+    # coef_init's intercept is rounded to float32 with float32 data
+    rtol = 1e-6 if Xb.dtype == np.float32 else 1e-12
+    assert_allclose(model.coef_, reference.coef_, rtol=rtol)
+    assert_allclose(model.intercept_, reference.intercept_, rtol=rtol)
+
+
 def test_all_zero_sample_weight(regression_data):
     X, y = regression_data
     with pytest.raises(ValueError, match="weight.*zero|zero.*weight"):
