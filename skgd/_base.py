@@ -627,6 +627,7 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
 
         args = EpochArgs(
             X=X, y=y, sample_weight=sample_weight, validation_mask=validation_mask,
+            train_count=train_count,
             loss_code=LOSS_CODES[self.loss], eps=float(self.epsilon),
             penalty_code=self._penalty_code(), alpha=float(self.alpha),
             l1_ratio=float(self._get_l1_ratio()), lr_code=self._lr_code(),
@@ -758,104 +759,6 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
         if reset or q is None or q.shape[0] != size:
             return 0.0, np.zeros(size, dtype=dtype)
         return problem.l1_u, q
-
-    # ------------------------------------------------------------------
-    # user-defined solvers: one batch at a time in numpy
-    # ------------------------------------------------------------------
-    def _python_epoch(
-        self, X, y, sample_weight, order, validation_mask, coef, b, aw, ab, q, st,
-        solver, state, batch_size, eta, optimal_init, intercept_decay, cw,
-        softmax, do_shuffle, seed,
-    ):  # fmt: skip
-        """One epoch with a user-defined solver: the same update as the
-        compiled ``minibatch_epoch``, with every coordinate updated."""
-        from skgd import _kernels
-
-        if do_shuffle:
-            _kernels.shuffle_order(order, seed)
-        rows = order[~validation_mask[order]]
-        n_out = b.shape[0]
-        penalty_code = self._penalty_code()
-        alpha = float(self.alpha)
-        l1_ratio = {1: 1.0, 2: 0.0}.get(penalty_code, float(self._get_l1_ratio()))
-        lam = alpha * (1.0 - l1_ratio) if penalty_code in (2, 3) else 0.0
-        use_l1 = penalty_code in (1, 3)
-        eps = float(self.epsilon)
-        lr_code = self._lr_code()
-        fit_intercept = bool(self.fit_intercept)
-        average = int(self.average)
-        u = st[_kernels.MB_U]
-        avg_count = st[_kernels.MB_AVG_COUNT]
-        sumloss = 0.0
-        objective_sum = 0.0
-        W = coef.astype(np.float64).reshape(n_out, -1)
-        n_coef = W.size
-        for start in range(0, rows.shape[0], batch_size):
-            batch = rows[start : start + batch_size]
-            m = batch.shape[0]
-            Xb = X[batch]
-            yb = np.asarray(y[batch], dtype=np.float64)
-            Z = np.asarray(safe_sparse_dot(Xb, W.T, dense_output=True)) + b
-            if softmax:
-                labels = yb.astype(np.int64)
-                sb = np.asarray(sample_weight[batch], dtype=np.float64) * cw[labels]
-                Z -= Z.max(axis=1, keepdims=True)
-                log_norm = np.log(np.exp(Z).sum(axis=1))
-                losses = log_norm - Z[np.arange(m), labels]
-                G = np.exp(Z - log_norm[:, None])
-                G[np.arange(m), labels] -= 1.0
-            else:
-                yb = yb.reshape(m, n_out)
-                sb = np.asarray(sample_weight[batch], dtype=np.float64)
-                sb = sb * np.where(yb[:, 0] > 0.0, cw[1], cw[0])
-                losses = _losses.loss_value(self.loss, yb, Z, eps).sum(axis=1)
-                G = _losses.loss_derivative(self.loss, yb, Z, eps)
-            G = np.clip(G, -1e12, 1e12) * sb[:, None]
-            sumloss += np.sum(sb * losses)
-            pen = self._penalty(W.ravel())
-            objective_sum += np.sum(sb * losses) + pen * m
-            grad = np.empty(n_coef + n_out)
-            grad[:n_coef] = (
-                np.asarray(safe_sparse_dot(G.T, Xb, dense_output=True)) / m + lam * W
-            ).ravel()
-            grad[n_coef:] = G.sum(axis=0) / m if fit_intercept else 0.0
-            if self.clip_value is not None:
-                np.clip(grad, -self.clip_value, self.clip_value, out=grad)
-            if self.clip_norm is not None:
-                gnorm = np.linalg.norm(grad)
-                if gnorm > self.clip_norm:
-                    grad *= self.clip_norm / gnorm
-            t = float(state.step[0]) + 1.0
-            eta_t = _kernels.schedule_eta(
-                lr_code, eta, float(self.eta0), float(self.power_t), alpha,
-                optimal_init, t, True,
-            )  # fmt: skip
-            direction, state = solver.update(grad, state)
-            direction = np.asarray(direction, dtype=np.float64)
-            w = W.ravel() - eta_t * direction[:n_coef]
-            if fit_intercept:
-                b -= eta_t * direction[n_coef:] * intercept_decay
-            if use_l1:
-                u += l1_ratio * eta_t * alpha
-                z = w.copy()
-                pos = z > 0
-                neg = z < 0
-                w[pos] = np.maximum(0.0, z[pos] - (u + q[pos]))
-                w[neg] = np.minimum(0.0, z[neg] + (u - q[neg]))
-                w = w.astype(coef.dtype).astype(np.float64)
-                q += (w - z).astype(q.dtype)
-            else:
-                w = w.astype(coef.dtype).astype(np.float64)
-            W = w.reshape(n_out, -1)
-            if average and t >= average:
-                avg_count += 1
-                aw += ((w - aw) / avg_count).astype(aw.dtype)
-                ab += (b - ab) / avg_count
-        coef[:] = W.ravel()
-        st[_kernels.MB_U] = u
-        st[_kernels.MB_AVG_COUNT] = avg_count
-        st[_kernels.MB_STEP] = state.step[0]
-        return sumloss, objective_sum, state
 
     # ------------------------------------------------------------------
     def _check_divergence(self, epoch, objective, reference, coef, intercept):

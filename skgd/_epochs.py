@@ -5,8 +5,7 @@ loop of ``BaseGD._run_epochs``:
   the default solver and batch size of one output;
 - ``KernelPath``: the mini-batch kernel (``_kernels.minibatch_epoch``), every
   built-in solver on batches, several outputs, and the full batch;
-- ``PythonPath``: a user's solver object, one batch at a time in numpy
-  (``BaseGD._python_epoch``).
+- ``PythonPath``: a user's solver object, one batch at a time in numpy.
 
 Each keeps the model where its epochs update it and answers the loop's
 questions: the intercept and norm after an epoch, the model a callback sees,
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.utils.extmath import safe_sparse_dot
 
 
 def flat_rows(X):
@@ -65,13 +65,15 @@ class EpochArgs:
     """What every epoch of one ``_run_epochs`` call reads, as the kernels
     take it: the training rows (``flat_rows``; ``y`` contiguous; the weights
     scaled for the full batch; ``validation_mask`` marking the rows held
-    out), the objective's and the schedule's codes and constants, the class
-    weights of a one-output loss, and the shuffling seed."""
+    out, ``train_count`` counting the others), the objective's and the
+    schedule's codes and constants, the class weights of a one-output loss,
+    and the shuffling seed."""
 
     X: object
     y: np.ndarray
     sample_weight: np.ndarray
     validation_mask: np.ndarray
+    train_count: int
     loss_code: int
     eps: float
     penalty_code: int
@@ -92,7 +94,6 @@ class EpochArgs:
         self.dense = not sp.issparse(self.X)
         self.data, self.indices, self.indptr = flat_rows(self.X)
         self.vmask = self.validation_mask.view(np.uint8)
-        self.train_count = int(self.validation_mask.size - self.validation_mask.sum())
         self.use_l1 = self.penalty_code in (1, 3)
 
 
@@ -314,17 +315,92 @@ class KernelPath(_BatchPath):
 
 
 class PythonPath(_BatchPath):
-    """A user's solver object, one batch at a time in numpy
-    (``BaseGD._python_epoch``), on the mini-batch kernel's arrays; the
-    solver returns its new state after each update."""
+    """A user's solver object, one batch at a time in numpy, on the
+    mini-batch kernel's arrays: the same update as the compiled
+    ``minibatch_epoch``, with every coordinate updated; the solver returns
+    its new state after each update."""
 
     def epoch(self, eta, order, do_shuffle, blocks):
         """One epoch: (sum of losses, sum of objective terms, rows used)."""
-        a = self.args
-        sumloss, objective_sum, self.state = self.est._python_epoch(
-            a.X, a.y, a.sample_weight, order, a.validation_mask, self.coef,
-            self.b, self.aw, self.ab, self.q, self.st, self.solver, self.state,
-            self.batch_size, eta, a.optimal_init, a.intercept_decay, self.cw,
-            self.softmax, do_shuffle, a.seed,
-        )  # fmt: skip
+        from skgd import _losses
+
+        a, est, k = self.args, self.est, self.k
+        b, aw, ab, q, st, cw = self.b, self.aw, self.ab, self.q, self.st, self.cw
+        if do_shuffle:
+            k.shuffle_order(order, a.seed)
+        rows = order[~a.validation_mask[order]]
+        n_out = b.shape[0]
+        l1_ratio = {1: 1.0, 2: 0.0}.get(a.penalty_code, a.l1_ratio)
+        lam = a.alpha * (1.0 - l1_ratio) if a.penalty_code in (2, 3) else 0.0
+        u = st[k.MB_U]
+        avg_count = st[k.MB_AVG_COUNT]
+        sumloss = 0.0
+        objective_sum = 0.0
+        dtype = self.coef.dtype
+        W = self.coef.astype(np.float64).reshape(n_out, -1)
+        n_coef = W.size
+        for start in range(0, rows.shape[0], self.batch_size):
+            batch = rows[start : start + self.batch_size]
+            m = batch.shape[0]
+            Xb = a.X[batch]
+            yb = np.asarray(a.y[batch], dtype=np.float64)
+            Z = np.asarray(safe_sparse_dot(Xb, W.T, dense_output=True)) + b
+            if self.softmax:
+                labels = yb.astype(np.int64)
+                sb = np.asarray(a.sample_weight[batch], dtype=np.float64) * cw[labels]
+                Z -= Z.max(axis=1, keepdims=True)
+                log_norm = np.log(np.exp(Z).sum(axis=1))
+                losses = log_norm - Z[np.arange(m), labels]
+                G = np.exp(Z - log_norm[:, None])
+                G[np.arange(m), labels] -= 1.0
+            else:
+                yb = yb.reshape(m, n_out)
+                sb = np.asarray(a.sample_weight[batch], dtype=np.float64)
+                sb = sb * np.where(yb[:, 0] > 0.0, cw[1], cw[0])
+                losses = _losses.loss_value(est.loss, yb, Z, a.eps).sum(axis=1)
+                G = _losses.loss_derivative(est.loss, yb, Z, a.eps)
+            G = np.clip(G, -1e12, 1e12) * sb[:, None]
+            sumloss += np.sum(sb * losses)
+            pen = est._penalty(W.ravel())
+            objective_sum += np.sum(sb * losses) + pen * m
+            grad = np.empty(n_coef + n_out)
+            grad[:n_coef] = (
+                np.asarray(safe_sparse_dot(G.T, Xb, dense_output=True)) / m + lam * W
+            ).ravel()
+            grad[n_coef:] = G.sum(axis=0) / m if a.fit_intercept else 0.0
+            if est.clip_value is not None:
+                np.clip(grad, -est.clip_value, est.clip_value, out=grad)
+            if est.clip_norm is not None:
+                gnorm = np.linalg.norm(grad)
+                if gnorm > est.clip_norm:
+                    grad *= est.clip_norm / gnorm
+            t = float(self.state.step[0]) + 1.0
+            eta_t = k.schedule_eta(
+                a.lr_code, eta, a.eta0, a.power_t, a.alpha, a.optimal_init, t, True
+            )
+            direction, self.state = self.solver.update(grad, self.state)
+            direction = np.asarray(direction, dtype=np.float64)
+            w = W.ravel() - eta_t * direction[:n_coef]
+            if a.fit_intercept:
+                b -= eta_t * direction[n_coef:] * a.intercept_decay
+            if a.use_l1:
+                u += l1_ratio * eta_t * a.alpha
+                z = w.copy()
+                pos = z > 0
+                neg = z < 0
+                w[pos] = np.maximum(0.0, z[pos] - (u + q[pos]))
+                w[neg] = np.minimum(0.0, z[neg] + (u - q[neg]))
+                w = w.astype(dtype).astype(np.float64)
+                q += (w - z).astype(q.dtype)
+            else:
+                w = w.astype(dtype).astype(np.float64)
+            W = w.reshape(n_out, -1)
+            if a.average and t >= a.average:
+                avg_count += 1
+                aw += ((w - aw) / avg_count).astype(aw.dtype)
+                ab += (b - ab) / avg_count
+        self.coef[:] = W.ravel()
+        st[k.MB_U] = u
+        st[k.MB_AVG_COUNT] = avg_count
+        st[k.MB_STEP] = self.state.step[0]
         return sumloss, objective_sum, a.train_count
