@@ -473,9 +473,8 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         dtype = [np.float64, np.float32] if model is None else model.dtype
         if _dask.is_dask_collection(X):
             X, y, sample_weight = _dask.validate_data(
-                self, X, y, sample_weight, reset=first_call,
-                dtype=None if model is None else dtype,
-            )  # fmt: skip
+                self, X, y, sample_weight, reset=first_call, dtype=dtype
+            )
         else:
             X, y = validate_data(
                 self,

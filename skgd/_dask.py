@@ -40,10 +40,12 @@ def _compute(obj):
 
 
 def validate_data(
-    estimator, X, y, sample_weight, *, reset, multi_output=False, dtype=None
-):
-    """The dask counterpart of ``validate_data`` for ``fit``; ``dtype``: the
-    float dtype of a fitted model, which X is converted to.
+    estimator, X, y, sample_weight, *, reset, multi_output=False,
+    dtype=(np.float64, np.float32),
+):  # fmt: skip
+    """The dask counterpart of ``validate_data`` for ``fit``; ``dtype`` as
+    there: the accepted dtypes (X of another one is converted to the first)
+    or the one dtype X is converted to.
 
     Returns ``(design, y, sample_weight)``: ``design`` a :class:`DaskDesign`
     wrapping the float dask array (one chunk across the columns), ``y`` and
@@ -91,10 +93,9 @@ def validate_data(
         )
     if any(np.isnan(c) for c in X.chunks[0]):
         X = X.compute_chunk_sizes()
-    if dtype is not None and X.dtype != dtype:
-        X = X.astype(dtype)
-    elif X.dtype not in (np.float64, np.float32):
-        X = X.astype(np.float64)
+    accepted = dtype if isinstance(dtype, (list, tuple)) else [dtype]
+    if X.dtype not in accepted:
+        X = X.astype(accepted[0])
     if len(X.chunks[1]) > 1:
         X = X.rechunk({1: -1})
     _check_n_features(estimator, X, reset=reset)

@@ -411,7 +411,7 @@ class GDRegressor(RegressorMixin, BaseGD):
         if _dask.is_dask_collection(X):
             X, y, sample_weight = _dask.validate_data(
                 self, X, y, sample_weight, reset=first_call, multi_output=True,
-                dtype=dtype if keep else None,
+                dtype=dtype,
             )  # fmt: skip
         else:
             X, y = validate_data(
@@ -480,8 +480,6 @@ class GDRegressor(RegressorMixin, BaseGD):
             intercept = self.intercept_
             average_coef = None
             average_intercept = np.zeros(n_targets)
-        if not coef.flags.writeable or coef.dtype != X.dtype:
-            coef = np.array(coef, dtype=X.dtype)
         if multi:
             intercept = np.array(intercept, dtype=np.float64)
             average_intercept = np.array(average_intercept, dtype=np.float64)
