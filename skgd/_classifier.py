@@ -21,6 +21,7 @@ from skgd import _dask
 from skgd._base import MAX_INT, BaseGD, ProblemState
 from skgd._callbacks import FitTask
 from skgd._codes import LOSS_CODES
+from skgd._loss_functions import CLASSIFICATION_LOSS_FUNCTIONS
 
 
 class GDClassifier(LinearClassifierMixin, BaseGD):
@@ -299,6 +300,9 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         "class_weight": [StrOptions({"balanced"}), dict, None],
         "multi_class": [StrOptions({"ovr", "multinomial"})],
     }
+
+    #: each loss's class and default parameters, as SGDClassifier's table
+    loss_functions = CLASSIFICATION_LOSS_FUNCTIONS
 
     def __init__(
         self,

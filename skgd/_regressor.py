@@ -16,6 +16,7 @@ from skgd import _dask
 from skgd._base import MAX_INT, BaseGD, ProblemState
 from skgd._callbacks import FitTask
 from skgd._codes import REGRESSION_LOSSES
+from skgd._loss_functions import REGRESSION_LOSS_FUNCTIONS
 
 
 class GDRegressor(RegressorMixin, BaseGD):
@@ -331,6 +332,9 @@ class GDRegressor(RegressorMixin, BaseGD):
         **BaseGD._parameter_constraints,
         "loss": [StrOptions(set(REGRESSION_LOSSES))],
     }
+
+    #: each loss's class and default parameters, as SGDRegressor's table
+    loss_functions = REGRESSION_LOSS_FUNCTIONS
 
     def __init__(
         self,
