@@ -12,7 +12,12 @@ from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model._base import SparseCoefMixin
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+)
 from sklearn.utils.extmath import safe_sparse_dot
 
 from skgd import _losses
@@ -221,6 +226,47 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
     # ------------------------------------------------------------------
     # validation of parameter combinations
     # ------------------------------------------------------------------
+    def _validate_params(self):
+        """scikit-learn's validation of the parameters, then of the solver
+        object's own hyperparameters (its ``_parameter_constraints``)."""
+        super()._validate_params()
+        solver = self.solver
+        if isinstance(solver, type):
+            raise InvalidParameterError(
+                f"The 'solver' parameter of {type(self).__name__} must be a solver "
+                f"name or a solver object; got the class {solver.__name__} itself. "
+                f"Pass an instance: solver={solver.__name__}()."
+            )
+        if not isinstance(solver, str):
+            solver._validate_params()
+
+    def set_params(self, **params):
+        """Set the parameters of this estimator (scikit-learn's
+        ``set_params``); ``solver__<name>`` sets a hyperparameter of the
+        solver object.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : estimator instance
+            Estimator instance.
+        """
+        nested = sorted(k for k in params if k.startswith("solver__"))
+        solver = params.get("solver", getattr(self, "solver", None))
+        if nested and isinstance(solver, str):
+            obj = repr(get_solver(solver)) if solver in SOLVER_NAMES else "Solver()"
+            raise ValueError(
+                f"{nested[0]} sets a hyperparameter of a solver object, but "
+                f"solver={solver!r} is a name. Pass the object instead: "
+                f"solver={obj} (in a grid: {{'solver': [{obj}], "
+                f"'{nested[0]}': [...]}})."
+            )
+        return super().set_params(**params)
+
     def _more_validate_params(self, for_partial_fit=False):
         if self.early_stopping and for_partial_fit:
             raise ValueError("early_stopping should be False with partial_fit")

@@ -1,10 +1,12 @@
 """AdaGrad: per-coordinate rates from the sum of squared gradients."""
 
+from numbers import Real
 from typing import NamedTuple
 
 import numpy as np
+from sklearn.utils._param_validation import Interval
 
-from skgd.solvers._base import Solver
+from skgd.solvers._base import LAZY, POSITIVE, Solver
 
 
 class AdaGradState(NamedTuple):
@@ -60,6 +62,12 @@ class AdaGrad(Solver):
     """
 
     _code = 2
+
+    _parameter_constraints: dict = {
+        "epsilon": POSITIVE,
+        "initial_accumulator_value": [Interval(Real, 0, None, closed="left")],
+        "lazy": LAZY,
+    }
 
     def __init__(self, epsilon=1e-10, initial_accumulator_value=0.0, lazy="auto"):
         self.epsilon = epsilon

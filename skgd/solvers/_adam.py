@@ -4,7 +4,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from skgd.solvers._base import Solver
+from skgd.solvers._base import DECAY, LAZY, POSITIVE, Solver
 
 
 class AdamState(NamedTuple):
@@ -67,6 +67,13 @@ class Adam(Solver):
     """
 
     _code = 4
+
+    _parameter_constraints: dict = {
+        "beta_1": DECAY,
+        "beta_2": DECAY,
+        "epsilon": POSITIVE,
+        "lazy": LAZY,
+    }
 
     def __init__(self, beta_1=0.9, beta_2=0.999, epsilon=1e-8, lazy="auto"):
         self.beta_1 = beta_1

@@ -1,9 +1,18 @@
 """The solver protocol: how a gradient becomes a step."""
 
+from numbers import Real
 from typing import NamedTuple
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval, StrOptions
+
+#: a decay factor, in [0, 1)
+DECAY = [Interval(Real, 0, 1, closed="left")]
+#: a positive float
+POSITIVE = [Interval(Real, 0, None, closed="neither")]
+#: the ``lazy`` option of the solvers' sparse updates
+LAZY = [StrOptions({"auto"}), "boolean"]
 
 
 class SolverState(NamedTuple):
@@ -76,6 +85,10 @@ class Solver(BaseEstimator):
 
     #: code of the compiled implementation; ``None`` for the Python path
     _code = None
+
+    #: the hyperparameters' constraints, checked when an estimator fits
+    #: (scikit-learn's ``_parameter_constraints``); a subclass lists its own
+    _parameter_constraints: dict = {}
 
     def init_state(self, n_coef, dtype):
         """Create the solver's state for ``n_coef`` parameters.

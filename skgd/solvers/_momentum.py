@@ -4,7 +4,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from skgd.solvers._base import Solver
+from skgd.solvers._base import DECAY, LAZY, Solver
 
 
 class MomentumState(NamedTuple):
@@ -61,6 +61,12 @@ class Momentum(Solver):
     """
 
     _code = 1
+
+    _parameter_constraints: dict = {
+        "momentum": DECAY,
+        "nesterov": ["boolean"],
+        "lazy": LAZY,
+    }
 
     def __init__(self, momentum=0.9, nesterov=False, lazy="auto"):
         self.momentum = momentum

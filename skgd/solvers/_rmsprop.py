@@ -4,7 +4,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from skgd.solvers._base import Solver
+from skgd.solvers._base import DECAY, LAZY, POSITIVE, Solver
 
 
 class RMSPropState(NamedTuple):
@@ -62,6 +62,12 @@ class RMSProp(Solver):
     """
 
     _code = 3
+
+    _parameter_constraints: dict = {
+        "rho": DECAY,
+        "epsilon": POSITIVE,
+        "lazy": LAZY,
+    }
 
     def __init__(self, rho=0.9, epsilon=1e-8, lazy="auto"):
         self.rho = rho
