@@ -1,6 +1,6 @@
 """
-Exploding gradients on unscaled data, and two fixes
-===================================================
+Exploding gradients on unscaled data, and three fixes
+=====================================================
 
 The numeric columns of California housing range from about 1 (the median
 income, in units of $10,000) to about 35,000 (the population of a block
@@ -9,11 +9,14 @@ of those values, and per-sample SGD at the default rate explodes within
 the first epoch.
 
 scikit-learn's ``SGDRegressor`` returns such a model without a word;
-:class:`skgd.GDRegressor` raises a ``ValueError`` that names the epoch and
-the fixes. This example shows the error, then three fixes: clipping the
+:class:`skgd.GDRegressor` returns the same model with a
+:class:`~skgd.exceptions.DivergenceWarning` that names the fix for these
+data. This example shows the warning, then three fixes: clipping the
 gradient (``clip_norm``), a solver with per-coordinate steps (Adam), and
 scaling the features, the real cure.
 """
+
+import warnings
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -24,6 +27,7 @@ from sklearn.preprocessing import StandardScaler
 
 from skgd import GDRegressor
 from skgd.datasets import load_california_housing
+from skgd.exceptions import DivergenceWarning
 
 X, y = load_california_housing(return_X_y=True)
 X = X[:, :8].astype(float)  # the numeric columns
@@ -34,17 +38,20 @@ X_train, X_test, y_train, y_test = train_test_split(
 print("column ranges:", np.ptp(X_train, axis=0).round())
 
 # %%
-# The error
-# ---------
+# The warning
+# -----------
 # scikit-learn checks only for non-finite weights; here they stay finite
-# but absurd.
+# but absurd. skgd returns the same model, and says so.
 sgd = SGDRegressor(random_state=0).fit(X_train, y_train)
 print(f"SGDRegressor test R²: {sgd.score(X_test, y_test):.3g}")
 
-try:
-    GDRegressor(random_state=0).fit(X_train, y_train)
-except ValueError as exc:
-    print(f"GDRegressor raised ValueError: {exc}")
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always", DivergenceWarning)
+    raw = GDRegressor(random_state=0).fit(X_train, y_train)
+print(f"GDRegressor test R²: {raw.score(X_test, y_test):.3g}")
+for warning in caught:
+    if warning.category is DivergenceWarning:
+        print(f"DivergenceWarning: {warning.message}")
 
 # %%
 # Fix 1: clip the gradient
@@ -91,10 +98,20 @@ print(f"StandardScaler + GDRegressor test R²: {scaled.score(X_test, y_test):.3f
 # The fits on raw data and the fit on scaled data, side by side with their
 # test R².
 fig, (ax_curve, ax_r2) = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
+
+
+def epochs(curve):
+    """Epochs numbered from 1, as LossCurveDisplay numbers them."""
+    return np.arange(1, len(curve) + 1)
+
+
 for c, reg in clipped.items():
-    ax_curve.plot(reg.loss_curve_, label=f"raw, clip_norm={c:g}")
-ax_curve.plot(adam.loss_curve_, "C3", label="raw, Adam")
-ax_curve.plot(scaled[-1].loss_curve_, "k-o", label="scaled, no clipping")
+    ax_curve.plot(
+        epochs(reg.loss_curve_), reg.loss_curve_, label=f"raw, clip_norm={c:g}"
+    )
+ax_curve.plot(epochs(adam.loss_curve_), adam.loss_curve_, "C3", label="raw, Adam")
+curve = scaled[-1].loss_curve_
+ax_curve.plot(epochs(curve), curve, "k-o", label="scaled, no clipping")
 ax_curve.set_yscale("log")
 ax_curve.set_xlabel("epoch")
 ax_curve.set_ylabel("training objective")

@@ -1,5 +1,6 @@
 """skgd: scikit-learn-compatible linear models trained by gradient descent."""
 
+from skgd import exceptions
 from skgd._classifier import GDClassifier
 from skgd._display import LossCurveDisplay
 from skgd._gradcheck import check_gradient
@@ -12,5 +13,6 @@ __all__ = [
     "GDRegressor",
     "LossCurveDisplay",
     "check_gradient",
+    "exceptions",
     "__version__",
 ]

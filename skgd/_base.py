@@ -8,6 +8,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model._base import SparseCoefMixin
@@ -23,33 +24,21 @@ from sklearn.utils.extmath import safe_sparse_dot
 from skgd import _losses
 from skgd._callbacks import CallbackSupportMixin
 from skgd._codes import LEARNING_RATE_CODES, LOSS_CODES, PENALTY_CODES
+from skgd._divergence import (
+    SCREEN_FACTOR,
+    StepSetting,
+    all_finite,
+    overflow_error,
+    ratio,
+    warn_if_diverged,
+)
 from skgd._epochs import EpochArgs, ExactPath, KernelPath, PythonPath
 from skgd.solvers import SGD, SOLVER_NAMES, get_solver
 
 MAX_INT = np.iinfo(np.int32).max
 
-#: The epoch objective may not exceed this multiple of the objective at the
-#: initial coefficients (or at zero, whichever is larger) before the fit is
-#: declared divergent.
-DIVERGENCE_FACTOR = 1e4
-
-#: Losses whose gradient grows with the residual: only with these can the
-#: iterates explode exponentially.  The others have bounded gradients (the
-#: weights grow at most linearly with the steps; large weights are harmless
-#: to a classifier's decisions), so only non-finite values count there.
-GROWING_GRADIENT_LOSSES = frozenset(
-    {"squared_error", "squared_epsilon_insensitive", "squared_hinge"}
-)
-
 #: skgd's schedules evaluated once per epoch (the rate is constant within it)
 EPOCH_SCHEDULES = ("exponential", "step", "cosine")
-
-
-_FIXES = (
-    "Scaling input data with StandardScaler or MinMaxScaler might help; so "
-    "may a smaller eta0, clip_norm (e.g. clip_norm=1.0) or an adaptive solver "
-    "(e.g. solver='adam')."
-)
 
 
 #: the error of a fit that would start from a sparse coef_ (scikit-learn's
@@ -78,6 +67,8 @@ class ProblemState:
         self.best_objective = np.inf
         self.best_score = -np.inf
         self.no_improvement_count = 0
+        # (last epoch's objective, objective at the start) of the last call
+        self.end = None
 
     def bests(self, early_stopping):
         """(best training objective, best validation score), None for the
@@ -556,30 +547,32 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
             return accuracy_score(y_val, signs, sample_weight=sw_val)
         return r2_score(y_val, pred, sample_weight=sw_val)
 
-    def _reference_objective(self, X, y, sw_obj, train, coef, intercept):
-        """max(objective at the initial coefficients, objective at zero), with
-        the per-row weights ``sw_obj`` of the epoch objective: the scale the
-        divergence guard compares against (inf when it overflows)."""
-        loss = self.loss
-        eps = float(self.epsilon)
+    def _objective_at(self, X, y, sw_obj, train, coef, intercept, softmax=False):
+        """The training objective at ``coef`` and ``intercept``, with the
+        per-row weights ``sw_obj`` of the epoch objective (inf when it
+        overflows), computed with floating-point errors ignored."""
         y_t = np.asarray(y[train], dtype=np.float64)
         sw = np.asarray(sw_obj[train], dtype=np.float64)
         n = max(y_t.shape[0], 1)
-        y_t = y_t.reshape(y_t.shape[0], -1)  # one column per target
-        with np.errstate(over="ignore", invalid="ignore"):
-            zero = np.zeros_like(y_t)
-            at_zero = np.sum(sw[:, None] * _losses.loss_value(loss, y_t, zero, eps))
-            at_zero /= n
-            if not np.any(coef) and not np.any(intercept):
-                return at_zero
-            # every row, then the training ones: X[train] would copy X, and
-            # float64 coefficients would cast a float32 X whole
-            W = coef.reshape(y_t.shape[1], -1).astype(X.dtype, copy=False)
-            p = safe_sparse_dot(X, W.T, dense_output=True)
-            p = np.asarray(p, dtype=np.float64)[train] + intercept
-            at_init = np.sum(sw[:, None] * _losses.loss_value(loss, y_t, p, eps)) / n
-            at_init += self._penalty(coef)
-        return max(at_zero, at_init)
+        n_out = np.size(intercept)
+        with np.errstate(all="ignore"):
+            if not np.any(coef):
+                p = np.zeros((y_t.shape[0], n_out))
+            else:
+                # every row, then the training ones: X[train] would copy X, and
+                # float64 coefficients would cast a float32 X whole
+                W = coef.reshape(n_out, -1).astype(X.dtype, copy=False)
+                p = safe_sparse_dot(X, W.T, dense_output=True)
+                p = np.asarray(p, dtype=np.float64)[train]
+            p = p + np.asarray(intercept, dtype=np.float64).reshape(1, n_out)
+            if softmax:
+                labels = y_t.astype(np.int64)
+                losses = logsumexp(p, axis=1) - p[np.arange(p.shape[0]), labels]
+            else:
+                y_t = y_t.reshape(y_t.shape[0], -1)  # one column per target
+                eps = float(self.epsilon)
+                losses = _losses.loss_value(self.loss, y_t, p, eps).sum(axis=1)
+            return float(np.sum(sw * losses) / n + self._penalty(coef))
 
     def _run_epochs(
         self,
@@ -661,11 +654,20 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
             sample_weight = (sample_weight * wfac).astype(dtype, copy=False)
         batch_size = train_count if self.batch_size == "full" else self.batch_size
 
-        # scikit-learn's per-sample objective is the unweighted mean loss
-        sw_obj = np.ones_like(sample_weight) if exact else sample_weight
-        reference = 0.0
-        if self.loss in GROWING_GRADIENT_LOSSES:
-            reference = self._reference_objective(X, y, sw_obj, train, coef, intercept)
+        # scikit-learn's per-sample objective is the unweighted mean loss; the
+        # batch kernel's weighs each row by its sample and class weights
+        if exact:
+            sw_obj = np.ones_like(sample_weight)
+        else:
+            sw_obj = self._row_weight(
+                y, sample_weight, weight_pos, weight_neg, class_weights
+            )
+        # the scale of "far worse": max(objective at the start, at zero)
+        zero = np.zeros(n_out)
+        reference = max(
+            self._objective_at(X, y, sw_obj, train, 0 * coef, zero, softmax),
+            self._objective_at(X, y, sw_obj, train, coef, intercept, softmax),
+        )
         if self.early_stopping:
             X_val = X[validation_mask]
             y_val = y[validation_mask]
@@ -723,7 +725,12 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
                 float(rule.eta), order, do_shuffle, blocks
             )
             intercept = path.intercept()
-            norm = path.norm()
+            if not all_finite(coef, intercept):
+                row_weight = self._row_weight(
+                    y, sample_weight, weight_pos, weight_neg, class_weights
+                )
+                setting = StepSetting.of(self, args.optimal_init)
+                raise overflow_error(epoch, X, y, row_weight, setting)
             if restore:
                 # the arrays hold the model that is scored and may be kept
                 path.settle()
@@ -731,18 +738,20 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
             objective = objective_sum / train_count
             problem.loss_curve.append(objective)
 
-            self._check_divergence(epoch, objective, reference, coef, intercept)
             score = None
-            if self.early_stopping:
-                score = self._validation_score(
-                    X_val, y_val, sw_val, coef, intercept, softmax
-                )
-                problem.validation_scores.append(score)
-            if self.verbose > 0:
-                self._print_epoch(
-                    norm, coef, intercept, count, sumloss, objective_sum,
-                    train_count, t_start, score,
-                )  # fmt: skip
+            # the model may be finite but huge: no floating-point error from
+            # skgd's own arithmetic on it (a fit under np.errstate(all="raise"))
+            with np.errstate(all="ignore"):
+                if self.early_stopping:
+                    score = self._validation_score(
+                        X_val, y_val, sw_val, coef, intercept, softmax
+                    )
+                    problem.validation_scores.append(score)
+                if self.verbose > 0:
+                    self._print_epoch(
+                        path.norm(), coef, intercept, count, sumloss,
+                        objective_sum, train_count, t_start, score,
+                    )  # fmt: skip
             if self.early_stopping:
                 improved = rule.score(score)
             else:
@@ -758,6 +767,12 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
         path.settle()
         if snapshot is not None:
             path.restore(snapshot)
+        if ratio(objective, reference) > SCREEN_FACTOR:
+            # the epoch objective averages the rows' losses at the weights
+            # each was visited with: confirm with the model the call returns
+            w_end, b_end = path.model(epoch + 1)
+            objective = self._objective_at(X, y, sw_obj, train, w_end, b_end, softmax)
+        problem.end = (objective, reference)
         return (*path.finish(problem, state, count), epoch + 1)
 
     # ------------------------------------------------------------------
@@ -807,31 +822,23 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
         return problem.l1_u, q
 
     # ------------------------------------------------------------------
-    def _check_divergence(self, epoch, objective, reference, coef, intercept):
-        """The guard at the end of an epoch: a non-finite model, or (for the
-        losses whose gradient grows with the error) an objective grown past
-        ``DIVERGENCE_FACTOR`` times its value at the start, ends the fit
-        with an error that names the fixes."""
-        if not np.all(np.isfinite(intercept)) or not np.all(np.isfinite(coef)):
-            self._raise_overflow(epoch)
-        if (
-            self.loss in GROWING_GRADIENT_LOSSES
-            and reference > 0
-            and not objective <= DIVERGENCE_FACTOR * reference
-        ):
-            raise ValueError(
-                "The objective diverged at epoch #%d: %.3g is more than %g "
-                "times its value at the start (%.3g). %s"
-                % (epoch + 1, objective, DIVERGENCE_FACTOR, reference, _FIXES)
-            )
+    def _row_weight(self, y, sample_weight, weight_pos, weight_neg, class_weights):
+        """The weight of each row in the loss: its sample weight times its
+        class weight (one-output losses: ``weight_pos`` where ``y > 0``)."""
+        sw = np.asarray(sample_weight, dtype=np.float64)
+        if class_weights is not None:
+            return sw * np.asarray(class_weights)[np.asarray(y, dtype=np.int64)]
+        if np.ndim(y) == 1:
+            return sw * np.where(np.asarray(y) > 0, weight_pos, weight_neg)
+        return sw
 
-    def _raise_overflow(self, epoch):
-        raise ValueError(
-            "Floating-point under-/overflow occurred at epoch #%d. Scaling input "
-            "data with StandardScaler or MinMaxScaler might help. A smaller eta0, "
-            "clip_norm (e.g. clip_norm=1.0) or an adaptive solver (e.g. "
-            "solver='adam') may also keep the updates finite." % (epoch + 1)
-        )
+    def _warn_divergence(self, X, y, row_weight, names=None):
+        """skgd's ``DivergenceWarning`` when the call ended far worse than it
+        started (for one-vs-rest, the worst of its problems)."""
+        problems = getattr(self, "_problems_", None) or [self._problem_]
+        ends = [p.end for p in problems if p.end is not None]
+        setting = StepSetting.of(self, self._optimal_init(LOSS_CODES[self.loss]))
+        warn_if_diverged(ends, X, y, row_weight, setting, names)
 
     def _print_epoch(
         self, norm, coef, intercept, count, sumloss, objective_sum, train_count,

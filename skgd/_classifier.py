@@ -33,9 +33,9 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
     ``solver="sgd"``, ``batch_size=1`` and an integer ``random_state`` the
     fitted ``coef_``, ``intercept_``, ``n_iter_`` and ``t_`` are
     ``SGDClassifier``'s, binary and one-vs-rest. skgd adds the solver, the
-    batch size, gradient clipping, the record of the objective and a loud
-    error when a fit diverges, with the semantics of
-    :class:`skgd.GDRegressor`.
+    batch size, gradient clipping, the record of the objective and a
+    warning when a fit ends far worse than it started, with the semantics
+    of :class:`skgd.GDRegressor`.
 
     Multi-class problems are solved one-vs-rest: one binary problem per
     class (the class against all others), each with its own seed drawn from
@@ -550,6 +550,11 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         self.best_loss_ = bests[0][0] if binary else [b[0] for b in bests]
         self.best_validation_score_ = bests[0][1] if binary else [b[1] for b in bests]
         task.end()
+        labels = np.searchsorted(self.classes_, y)
+        self._warn_divergence(
+            X, y, sample_weight * self._expanded_class_weight[labels],
+            names=None if binary else [f"class {c} vs rest" for c in self.classes_],
+        )  # fmt: skip
         return self
 
     def _fit_binary(self, X, y, sample_weight, max_iter, reset_state, task):

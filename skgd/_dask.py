@@ -20,8 +20,9 @@ import time
 import numpy as np
 from sklearn.utils.validation import _check_feature_names, _check_n_features, _check_y
 
-from skgd._base import GROWING_GRADIENT_LOSSES, _StoppingRule
+from skgd._base import _StoppingRule
 from skgd._codes import LOSS_CODES
+from skgd._divergence import StepSetting, all_finite, overflow_error
 from skgd._epochs import flat_rows, minibatch_scratch
 from skgd.solvers import get_solver
 
@@ -277,10 +278,8 @@ class DaskDesign:
         ab = np.array(average_intercept, dtype=np.float64).reshape(n_out)
         avg_count = 0.0 if reset_state else problem.average_count
 
-        reference = 0.0
-        if est.loss in GROWING_GRADIENT_LOSSES:
-            # as BaseGD._reference_objective: weights without class weights
-            reference = self._reference(est, y, sample_weight, coef, b, parts)
+        # as BaseGD._reference_objective: weights without class weights
+        reference = self._reference(est, y, sample_weight, coef, b, parts)
 
         if reset_state:
             problem.epochs_done = 0
@@ -316,7 +315,12 @@ class DaskDesign:
             objective = objective_sum / n
             problem.loss_curve.append(objective)
 
-            est._check_divergence(epoch, objective, reference, coef, b)
+            if not all_finite(coef, b):
+                row_weight = est._row_weight(
+                    y, sample_weight, weight_pos, weight_neg, class_weights
+                )
+                setting = StepSetting.of(est, step.schedule[-1])
+                raise overflow_error(epoch, self, y, row_weight, setting)
             if est.verbose > 0:
                 est._print_epoch(
                     float(np.linalg.norm(coef)), coef, b, count, loss_sum,
@@ -329,6 +333,7 @@ class DaskDesign:
                 break
 
         rule.save(problem)
+        problem.end = (objective, reference)
         if snapshot is not None:
             coef[:], aw[:], b[:], ab[:] = snapshot
         problem.l1_u = u

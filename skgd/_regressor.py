@@ -30,7 +30,8 @@ class GDRegressor(RegressorMixin, BaseGD):
     ``SGDRegressor``'s.  What skgd adds is documented as such below: the
     solver (momentum, Nesterov, AdaGrad, RMSProp, Adam, AdamW or your own),
     mini-batch and full-batch gradient descent, gradient clipping, the
-    record of the objective, and a loud error when a fit diverges.
+    record of the objective, and a warning that names the fix when a fit
+    ends far worse than it started.
 
     The model minimises the objective::
 
@@ -284,14 +285,14 @@ class GDRegressor(RegressorMixin, BaseGD):
 
     Notes
     -----
-    Divergence is an error: when the coefficients or the objective become
-    non-finite, or -- for the losses whose gradient grows with the residual,
-    'squared_error' and 'squared_epsilon_insensitive', with which the
-    iterates can explode -- when the epoch objective exceeds ``1e4`` times
-    its value at the initial coefficients (or at zero, whichever is larger),
-    ``fit`` raises a ``ValueError`` naming the epoch and the usual fixes
-    (scale the data, lower ``eta0``, set ``clip_norm``, use an adaptive
-    solver).
+    When the coefficients or the intercept become non-finite, ``fit`` raises
+    scikit-learn's ``ValueError`` ("Floating-point under-/overflow occurred
+    at epoch #N. ..."), followed by the fixes that apply. *skgd.* A fit
+    whose returned model has a training objective over 100 times its value
+    at the start (or a non-finite one) emits a
+    :class:`skgd.exceptions.DivergenceWarning` naming the ratio and the fix
+    for the data at hand (scale ``X`` or ``y``, clip, a smaller ``eta0``);
+    the model is returned as scikit-learn returns it.
 
     *skgd.* ``fit(X, Y)`` with ``Y`` of shape (n_samples, n_targets),
     ``n_targets >= 2``, trains every target in one pass over ``X`` (one
@@ -532,6 +533,7 @@ class GDRegressor(RegressorMixin, BaseGD):
             self.coef_ = coef
             self.intercept_ = np.atleast_1d(intercept)
         task.end()
+        self._warn_divergence(X, y, sample_weight)
         return self
 
     def __sklearn_tags__(self):

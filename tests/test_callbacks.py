@@ -406,8 +406,8 @@ def test_teardown_when_fit_fails(regression):
     X, y = regression
     recorder = Recorder()
     est = GDRegressor(eta0=10.0, learning_rate="constant").set_callbacks(recorder)
-    with pytest.raises(ValueError, match="diverged|overflow"):
-        est.fit(X * 1e3, y)
+    with pytest.raises(ValueError, match="overflow"):
+        est.fit(X * 1e200, y)
     assert recorder.calls[-1] == ("teardown", "fit")
     assert not hasattr(est, "_callback_fit_ctx")
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose
+from sklearn.datasets import make_regression
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import SGDRegressor
 
@@ -53,7 +54,8 @@ def _assert_same(ref, ours, rtol=1e-10):
 
 @pytest.mark.parametrize("fmt", ["dense", "csr"])
 @pytest.mark.parametrize(
-    "loss, penalty, learning_rate", itertools.product(LOSSES, PENALTIES, SCHEDULES)
+    "loss, penalty, learning_rate",
+    list(itertools.product(LOSSES, PENALTIES, SCHEDULES)),
 )
 def test_losses_penalties_schedules(loss, penalty, learning_rate, fmt):
     X, y, _ = _data()
@@ -73,6 +75,27 @@ def test_losses_penalties_schedules(loss, penalty, learning_rate, fmt):
     _assert_same(ref, ours)
 
 
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("fmt", ["dense", "csr"])
+def test_optimal_schedule_recovers_from_its_first_steps(fmt, weighted):
+    """At the default alpha the 'optimal' schedule's first rates (about
+    alpha**-0.25 = 10) make the objective grow by twenty orders of magnitude
+    before it recovers: the same numbers as scikit-learn, and a good model,
+    without a warning."""
+    X, y = make_regression(300, 8, noise=1.0, random_state=0)
+    X /= 3
+    if fmt == "csr":
+        X = sp.csr_matrix(X)
+    sw = np.random.RandomState(1).uniform(0.5, 1.5, 300) if weighted else None
+    params = dict(random_state=7, learning_rate="optimal")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ref, ours = _fit_both(params, X, y, {"sample_weight": sw})
+    _assert_same(ref, ours)
+    assert max(ours.loss_curve_) > 1e10 * ours.loss_curve_[-1]
+    assert ours.score(X, y) > 0.999
+
+
 @pytest.mark.parametrize("fmt", ["dense", "csr"])
 @pytest.mark.parametrize("learning_rate", ["pa1", "pa2"])
 def test_passive_aggressive(learning_rate, fmt):
@@ -87,7 +110,9 @@ def test_passive_aggressive(learning_rate, fmt):
 @pytest.mark.parametrize("fmt", ["dense", "csr"])
 @pytest.mark.parametrize(
     "average, early_stopping, weighted, penalty",
-    itertools.product([False, True, 25], [False, True], [False, True], ["l2", "l1"]),
+    list(
+        itertools.product([False, True, 25], [False, True], [False, True], ["l2", "l1"])
+    ),
 )
 def test_average_early_stopping_sample_weight(
     average, early_stopping, weighted, penalty, fmt
