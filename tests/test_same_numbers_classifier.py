@@ -63,8 +63,15 @@ def _assert_same(ref, ours, rtol=1e-10):
 @pytest.mark.parametrize("fmt", ["dense", "csr"])
 @pytest.mark.parametrize(
     "loss, n_classes, average, early_stopping, class_weight, weighted",
-    itertools.product(
-        LOSSES, [2, 3], [False, True], [False, True], [None, "balanced"], [False, True]
+    list(
+        itertools.product(
+            LOSSES,
+            [2, 3],
+            [False, True],
+            [False, True],
+            [None, "balanced"],
+            [False, True],
+        )
     ),
 )
 def test_grid(loss, n_classes, average, early_stopping, class_weight, weighted, fmt):

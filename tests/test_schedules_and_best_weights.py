@@ -7,6 +7,7 @@ import pickle
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 from sklearn.model_selection import GridSearchCV, ShuffleSplit
 
@@ -170,7 +171,8 @@ def test_keep_adaptive_state(keep, data):
         shuffle=False, n_iter_no_change=2, tol=1e-1,
     )  # fmt: skip
     n_epochs = 15
-    fitted = GDRegressor(max_iter=n_epochs, **params).fit(X, y)
+    with pytest.warns(ConvergenceWarning, match="Maximum number of iteration"):
+        fitted = GDRegressor(max_iter=n_epochs, **params).fit(X, y)
     assert fitted.n_iter_ == n_epochs  # the rate was divided, never stopped
     stream = GDRegressor(keep_adaptive_state=keep, **params)
     for _ in range(n_epochs):
