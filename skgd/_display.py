@@ -99,9 +99,12 @@ class LossCurveDisplay:
         name = self.estimator_name if name is None else name
         curves = self._as_curves(self.loss_curve)
         labels = self.labels or [None] * len(curves)
+        scores = self._as_curves(self.validation_scores)
         self.lines_ = []
         for curve, label in zip(curves, labels):
             text = " ".join(str(part) for part in (name, label) if part is not None)
+            if scores and not text:
+                text = "training objective"  # named beside the validation curve
             (line,) = ax.plot(
                 np.arange(1, len(curve) + 1), curve, label=text or None, **kwargs
             )
@@ -109,18 +112,28 @@ class LossCurveDisplay:
         ax.set_xlabel("epoch")
         ax.set_ylabel("training objective")
         self.validation_lines_ = []
-        scores = self._as_curves(self.validation_scores)
         if scores:
             twin = ax.twinx()
-            for score, label in zip(scores, labels):
+            for score, label, line in zip(scores, labels, self.lines_):
                 text = "validation score" + (f" {label}" if label is not None else "")
-                (line,) = twin.plot(
-                    np.arange(1, len(score) + 1), score, linestyle="--", label=text
-                )
-                self.validation_lines_.append(line)
+                (vline,) = twin.plot(
+                    np.arange(1, len(score) + 1), score, linestyle="--",
+                    color=line.get_color(), label=text,
+                )  # fmt: skip
+                self.validation_lines_.append(vline)
             twin.set_ylabel("validation score")
-        if any(line.get_label() and not line.get_label().startswith("_")
-               for line in self.lines_):  # fmt: skip
+        handles = [
+            line for line in self.lines_ + self.validation_lines_
+            if line.get_label() and not line.get_label().startswith("_")
+        ]  # fmt: skip
+        if self.validation_lines_:
+            # one legend for both axes, below them: inside, it would cover
+            # one of the two curves (loc="best" sees only one axes' lines)
+            ax.legend(
+                handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.15),
+                ncol=min(len(handles), 3), frameon=False,
+            )  # fmt: skip
+        elif handles:
             ax.legend()
         self.ax_ = ax
         self.figure_ = ax.figure

@@ -42,6 +42,22 @@ def test_regressor_curve_and_validation(regression):
     assert display.figure_ is display.ax_.figure
 
 
+def test_validation_curve_is_in_the_legend_which_covers_no_curve(regression):
+    X, y = regression
+    reg = GDRegressor(early_stopping=True, random_state=0).fit(X, y)
+    display = LossCurveDisplay(
+        loss_curve=reg.loss_curve_, validation_scores=reg.validation_scores_
+    ).plot()
+    legend = display.ax_.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "training objective", "validation score",
+    ]  # fmt: skip
+    display.figure_.canvas.draw()
+    box = legend.get_window_extent()
+    assert box.y1 < display.ax_.get_window_extent().y0  # below the axes
+    assert display.validation_lines_[0].get_color() == display.lines_[0].get_color()
+
+
 def test_one_vs_rest_draws_one_curve_per_class():
     X, y = make_blobs(n_samples=120, centers=3, random_state=0)
     clf = GDClassifier(random_state=0).fit(X, y)
