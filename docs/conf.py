@@ -1,5 +1,7 @@
 """Sphinx configuration of the skgd documentation."""
 
+import re
+
 import skgd
 
 project = "skgd"
@@ -23,7 +25,7 @@ exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 templates_path = ["_templates"]
 
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": False}
+autodoc_default_options = {"members": True}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 
@@ -62,5 +64,19 @@ sphinx_gallery_conf = {
     "show_memory": False,
     "doc_module": ("skgd",),
     "backreferences_dir": "gen_modules",
-    "reference_url": {"skgd": None},
 }
+
+
+def _unlink_sklearn_labels(app, what, name, obj, options, lines):
+    """The methods skgd's estimators inherit from scikit-learn (``score``,
+    ``decision_function``, ...) keep scikit-learn's docstrings, whose
+    ``:ref:`` roles point to labels of scikit-learn's documentation: shown
+    as literals here (the pages build offline, without intersphinx)."""
+    if not getattr(obj, "__module__", "").startswith("sklearn"):
+        return
+    for i, line in enumerate(lines):
+        lines[i] = re.sub(r":ref:`([^`<]*?)(?:\s*<[^`]*>)?`", r"``\1``", line)
+
+
+def setup(app):
+    app.connect("autodoc-process-docstring", _unlink_sklearn_labels)

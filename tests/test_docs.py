@@ -63,6 +63,15 @@ def test_docs_build_and_examples_draw(tmp_path):
         figures = list(images.glob(f"sphx_glr_{script.stem}_[0-9]*.png"))
         assert figures, f"{script.name} drew no figure"
 
+    # the API pages show the inherited public methods too
+    for name, methods in {
+        "GDRegressor": ("score", "densify", "sparsify", "set_callbacks"),
+        "GDClassifier": ("score", "decision_function", "densify", "sparsify"),
+    }.items():
+        page = (html / "gen_modules" / f"skgd.{name}.html").read_text("utf-8")
+        for method in methods:
+            assert f'id="skgd.{name}.{method}"' in page, (name, method)
+
     # the formulas render without a network connection: the pages load the
     # MathJax shipped with them, not a CDN's
     user_guide = (html / "user_guide.html").read_text(encoding="utf-8")
