@@ -53,12 +53,13 @@ else:
 
 
 @contextlib.contextmanager
-def locked(directory):
+def locked(directory, name=LOCK_NAME):
     """Hold the exclusive lock of the cache ``directory`` (waiting for it):
     against other processes and, as each holder opens the file anew, other
-    threads."""
+    threads.  ``name``: the lock file, for a lock other than the cache
+    files'."""
     os.makedirs(directory, exist_ok=True)
-    with open(os.path.join(directory, LOCK_NAME), "a+b") as f:
+    with open(os.path.join(directory, name), "a+b") as f:
         _lock(f)
         try:
             yield

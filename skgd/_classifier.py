@@ -18,9 +18,10 @@ from sklearn.utils.validation import (
 )
 
 from skgd import _dask
-from skgd._base import MAX_INT, BaseGD, ProblemState
+from skgd._base import MAX_INT, BaseGD
 from skgd._callbacks import FitTask
 from skgd._codes import LOSS_CODES
+from skgd._driver import ProblemState
 from skgd._loss_functions import CLASSIFICATION_LOSS_FUNCTIONS
 
 
@@ -398,6 +399,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
 
     def _fit_binary_problem(
         self,
+        config,
         i,
         X,
         y,
@@ -426,6 +428,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         if epochs is not None:
             epochs.begin_problem()
         intercept, average_intercept, n_iter = self._run_epochs(
+            config,
             X,
             y_i,
             sample_weight,
@@ -462,8 +465,8 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
     def _multinomial(self):
         return self.multi_class == "multinomial" and len(self.classes_) > 2
 
-    def _averaged(self):
-        if self._uses_exact_sgd_path() and not self._multinomial():
+    def _averaged(self, config):
+        if config.exact and not self._multinomial():
             return self.average <= self.t_ - 1.0
         return min(p.average_count for p in self._problems_) > 0
 
@@ -525,7 +528,8 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
                 if n_problems > 1 else None
             ),
         )  # fmt: skip
-        args = (X, y, sample_weight, max_iter, reset_state, task)
+        config = self._config()
+        args = (config, X, y, sample_weight, max_iter, reset_state, task)
         if n_classes > 2 and self._multinomial():
             self._fit_multinomial(*args)
         elif n_classes > 2:
@@ -552,13 +556,14 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         task.end()
         labels = np.searchsorted(self.classes_, y)
         self._warn_divergence(
-            X, y, sample_weight * self._expanded_class_weight[labels],
+            config, X, y, sample_weight * self._expanded_class_weight[labels],
             names=None if binary else [f"class {c} vs rest" for c in self.classes_],
         )  # fmt: skip
         return self
 
-    def _fit_binary(self, X, y, sample_weight, max_iter, reset_state, task):
+    def _fit_binary(self, config, X, y, sample_weight, max_iter, reset_state, task):
         coef, intercept, n_iter = self._fit_binary_problem(
+            config,
             1,
             X,
             y,
@@ -578,7 +583,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
             # runs too (scikit-learn keeps it only before: each later
             # partial_fit restarted the standard intercept from zero)
             self._standard_intercept = np.atleast_1d(intercept)
-            if self._averaged():
+            if self._averaged(config):
                 self.coef_ = self._average_coef.reshape(1, -1)
                 self.intercept_ = self._average_intercept
             else:
@@ -588,7 +593,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
             self.coef_ = coef.reshape(1, -1)
             self.intercept_ = np.atleast_1d(intercept)
 
-    def _fit_multiclass(self, X, y, sample_weight, max_iter, reset_state, task):
+    def _fit_multiclass(self, config, X, y, sample_weight, max_iter, reset_state, task):
         validation_mask = self._make_validation_split(y, sample_mask=sample_weight > 0)
         random_state = check_random_state(self.random_state)
         seeds = random_state.randint(MAX_INT, size=len(self.classes_))
@@ -596,6 +601,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
             n_jobs=self.n_jobs, verbose=self.verbose, require="sharedmem"
         )(
             delayed(self._fit_binary_problem)(
+                config,
                 i,
                 X,
                 y,
@@ -623,14 +629,16 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         self.t_ += n_iter * X.shape[0]
         self.n_iter_ = n_iter
         if self.average > 0:
-            if self._averaged():
+            if self._averaged(config):
                 self.coef_ = self._average_coef
                 self.intercept_ = self._average_intercept
             else:
                 self.coef_ = self._standard_coef
                 self.intercept_ = self._standard_intercept
 
-    def _fit_multinomial(self, X, y, sample_weight, max_iter, reset_state, task):
+    def _fit_multinomial(
+        self, config, X, y, sample_weight, max_iter, reset_state, task
+    ):
         """All classes jointly: the softmax cross-entropy model."""
         validation_mask = self._make_validation_split(y, sample_mask=sample_weight > 0)
         seed = check_random_state(self.random_state).randint(MAX_INT)
@@ -643,6 +651,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
             coef, intercept = self.coef_, self.intercept_
             average_coef, average_intercept = None, np.zeros(len(self.classes_))
         intercept_out, average_out, n_iter = self._run_epochs(
+            config,
             X,
             labels,
             sample_weight,
@@ -663,7 +672,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         self.n_iter_ = n_iter
         if self.average > 0:
             self._average_intercept[:] = average_out
-            if self._averaged():
+            if self._averaged(config):
                 self.coef_ = self._average_coef
                 self.intercept_ = self._average_intercept
             else:

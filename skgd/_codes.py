@@ -1,8 +1,9 @@
 """Integer codes for names crossing into the compiled layer.
 
-The kernels in ``_kernels`` use the same numbers (``tests/test_kernels.py``
-checks that the two tables agree); this module stays free of numba so that
-``import skgd`` is cheap.
+The compiled layer (``skgd._jit``) uses the same numbers (``tests/test_kernels.py``
+checks that the tables agree); this module stays free of numba so that
+``import skgd`` is cheap.  Solvers are not codes: each solver's rule is
+compiled into kernels of its own.
 """
 
 # scikit-learn's own codes (``sklearn.linear_model._sgd_fast``).
@@ -32,10 +33,3 @@ REGRESSION_LOSSES = (
     "epsilon_insensitive",
     "squared_epsilon_insensitive",
 )
-SOLVER_CODES = {
-    "sgd": 0,
-    "momentum": 1,
-    "adagrad": 2,
-    "rmsprop": 3,
-    "adam": 4,
-}

@@ -4,9 +4,10 @@
 accept a dask array or dask DataFrame ``X``.  Each epoch sends the
 coefficients to the blocks of ``X`` (``n_out * (n_features + 1)`` numbers), a
 task per block computes the sum of its rows' loss gradients and losses with
-the compiled kernel (``skgd._kernels.minibatch_epoch`` run as a pure gradient
-evaluation), and the client adds the per-block vectors and takes the step:
-the coefficients stay small and local, the data stays on the workers.
+the compiled kernel (the base kernels' ``batch_gradient``), and the client
+adds the per-block vectors and takes the step with the kernels' own update
+(``DaskPath``, a path of the epoch driver like the in-memory ones): the
+coefficients stay small and local, the data stays on the workers.
 
 The targets and weights are small next to ``X`` (one or ``n_targets``
 numbers a row): they are validated and encoded in memory by the estimator,
@@ -15,16 +16,10 @@ exactly as for a numpy ``X``, then sent to the workers once per fit.
 Nothing here imports dask at module level: ``import skgd`` never does.
 """
 
-import time
-
 import numpy as np
 from sklearn.utils.validation import _check_feature_names, _check_n_features, _check_y
 
-from skgd._base import _StoppingRule
-from skgd._codes import LOSS_CODES
-from skgd._divergence import StepSetting, all_finite, overflow_error
-from skgd._epochs import flat_rows, minibatch_scratch
-from skgd.solvers import get_solver
+from skgd._paths import KernelPath, NumpyPath, objective_at
 
 
 def is_dask_collection(X):
@@ -114,36 +109,48 @@ def validate_data(
     return DaskDesign(X), y, _compute(sample_weight)
 
 
-def _block_sums(xb, yw, wb, loss_code, softmax, eps, cw):
+def _block_sums(xb, yw, wb, setting):
     """Sum over the rows of one block of the weighted loss gradient
-    (coefficients, intercepts), of the weighted loss and of the weights.
-
-    Runs the compiled mini-batch kernel on the whole block as one batch with
-    plain SGD, no penalty, no clipping and a zero rate on copies of the
-    coefficients: it leaves the batch's summed coefficient gradient in
-    ``gbuf`` and its mean intercept gradient in ``gb``.
-    """
-    from skgd import _kernels
+    (coefficients, intercepts), of the weighted loss and of the weights, by
+    the base kernels' ``batch_gradient`` (on a worker)."""
+    from skgd import _jit
+    from skgd._jit import _records as r
 
     yb, swb = yw
     w, b = wb
+    objective, cw, softmax = setting
     ft = w.dtype
     xb = np.ascontiguousarray(xb, dtype=ft)
     n, nf = xb.shape
     n_out = b.shape[0]
     empty = np.zeros(0, dtype=ft)
-    scratch = minibatch_scratch(_kernels.SGD, 0, n_out, n, nf)
-    gbuf, gb = scratch[:2]
-    loss_sum, _, weight_sum, _ = _kernels.minibatch_epoch(
-        *flat_rows(xb), True, yb, swb, np.arange(n, dtype=np.int32),
-        np.zeros(n, np.uint8), w.copy(), b.copy(), empty, empty, empty,
-        np.zeros(n_out), empty, np.zeros(_kernels.MB_SIZE), *scratch,
-        loss_code, softmax, eps, _kernels.NO_PENALTY, 0.0, 0.0,
-        _kernels.CONSTANT, 0.0, 0.0, 0.0, 0.0,
-        _kernels.SGD, np.zeros(4), 0, max(n, 1), 0.0, 0.0,
-        True, 1.0, 0, cw, False, 0,
+    scratch = {
+        "gbuf": np.zeros(n_out * nf), "gb": np.zeros(n_out), "zbuf": np.zeros(n_out),
+        "asum": np.zeros(0), "last": np.zeros(0, np.int64),
+        "touched": np.zeros(0, np.int64), "mark": np.zeros(0, np.uint8),
+        "dbuf": np.zeros(0),
+    }  # fmt: skip
+    rows = r.Rows.make(
+        data=xb.reshape(-1), indices=np.zeros(0, np.int32),
+        indptr=np.zeros(1, np.int32), dense=True,
     )  # fmt: skip
-    return gbuf, gb * n, loss_sum, weight_sum
+    targets = r.Targets.make(
+        y=yb, sw=swb, order=np.arange(n, dtype=np.int32), vmask=np.zeros(n, np.uint8)
+    )
+    model = r.Model.make(
+        w=w, b=b, aw=empty, ab=np.zeros(0), q=empty, S=np.zeros((0, 0), ft),
+        hp=np.zeros(0), st=np.zeros(3),
+    )  # fmt: skip
+    control = r.Control.make(
+        cw=cw, softmax=softmax, batch_size=max(n, 1), lazy_mode=0, clip_norm=0.0,
+        clip_value=0.0, fit_intercept=True, intercept_decay=1.0, average=0,
+        decoupled=False, plain=True, skip_decay=1.0, do_shuffle=False, seed=0,
+        given_rows=0, given_loss=0.0, given_weight=0.0,
+    )  # fmt: skip
+    loss_sum, weight_sum, _ = _jit.base().batch_gradient(
+        rows, targets, model, objective, control, r.Scratch.make(**scratch)
+    )
+    return scratch["gbuf"], scratch["gb"], loss_sum, weight_sum
 
 
 def _distributed_client():
@@ -168,11 +175,8 @@ def _block_workers(client, array):
 
 
 class DaskDesign:
-    """A validated dask array ``X``, as the epoch driver receives it.
-
-    The estimators read ``shape`` and ``dtype`` and hand it to
-    ``BaseGD._run_epochs``, which passes the fit on to :meth:`run_epochs`.
-    """
+    """A validated dask array ``X``, as the epoch driver receives it (it
+    runs ``DaskPath`` on it)."""
 
     _skgd_dask_design = True
 
@@ -185,7 +189,7 @@ class DaskDesign:
         ends = np.cumsum(self.array.chunks[0])
         return zip(ends - np.asarray(self.array.chunks[0]), ends)
 
-    def _scatter(self, y, sample_weight):
+    def scatter(self, y, sample_weight):
         """(block of X, its targets and weights) for each block.
 
         On a ``distributed`` cluster, each block's targets and weights are
@@ -207,7 +211,7 @@ class DaskDesign:
             ]
         return list(zip(self.array.to_delayed().ravel(), pieces))
 
-    def gradient_sums(self, parts, w, b, loss_code, softmax, eps, cw):
+    def gradient_sums(self, parts, w, b, setting):
         """(loss gradient sum, intercept gradient sum, loss sum, weight sum)
         over all rows, one task per block, added on the client in block
         order."""
@@ -216,9 +220,7 @@ class DaskDesign:
         # the coefficients enter the graph once, not once per block
         wb = dask.delayed((w.copy(), b.copy()), pure=False)
         task = dask.delayed(_block_sums, pure=False)
-        results = dask.compute(
-            *[task(xb, yw, wb, loss_code, softmax, eps, cw) for xb, yw in parts]
-        )
+        results = dask.compute(*[task(xb, yw, wb, setting) for xb, yw in parts])
         g = np.zeros(w.shape[0])
         gb = np.zeros(b.shape[0])
         loss_sum = 0.0
@@ -230,235 +232,72 @@ class DaskDesign:
             weight_sum += weight_i
         return g, gb, loss_sum, weight_sum
 
-    def run_epochs(
-        self, est, y, sample_weight, max_iter, *, coef, intercept, average_coef,
-        average_intercept, weight_pos, weight_neg, problem, reset_state,
-        class_weights, epochs=None,
-    ):  # fmt: skip
-        """``BaseGD._run_epochs`` for ``batch_size="full"`` on a dask array.
 
-        The same epochs as in memory: one step per epoch along the exact
-        gradient (sample weights rescaled to mean one, class weights
-        included), the objective before the step in ``loss_curve_``, the
-        same stopping rule, adaptive schedule, divergence guard, averaging,
-        best-weights snapshot and callbacks (``epochs``).
-        """
-        softmax = class_weights is not None
-        multi = not softmax and np.ndim(y) == 2
-        n_out = len(class_weights) if softmax else (y.shape[1] if multi else 1)
-        vector_out = softmax or multi
-        n = self.shape[0]
-        n_coef = n_out * self.shape[1]
-        dtype = coef.dtype
-        y = np.ascontiguousarray(y, dtype=dtype)
-        sample_weight = np.ascontiguousarray(sample_weight, dtype=dtype)
+class DaskPath:
+    """Full-batch gradient descent on a dask array, for the epoch driver:
+    each epoch, the blocks' gradient sums (``DaskDesign.gradient_sums``),
+    added on the client, make one update by the kernels, as the in-memory
+    full batch does (one batch holding every row): the solver's compiled
+    update (``KernelPath``) or, for a solver without a compiled rule, the
+    numpy path's (``NumpyPath``)."""
 
-        if softmax:
-            cw = np.asarray(class_weights, dtype=np.float64)
-            row_cw = cw[y.astype(np.int64)]
+    def __init__(self, config, data, *model, problem, state, reset_state):
+        design = data.X
+        # the in-memory path that takes the step, on no rows of its own
+        data.dense = True
+        data.data = np.zeros(0, dtype=data.y.dtype)
+        data.indices = np.zeros(0, dtype=np.int32)
+        data.indptr = np.zeros(1, dtype=np.int32)
+        data.vmask = np.zeros(0, dtype=np.uint8)
+        data.X = _Shape(design.shape, design.dtype)
+        from skgd._driver import compiled_kernels
+
+        kwargs = dict(problem=problem, state=state, reset_state=reset_state)
+        module = None
+        if config.compiled:
+            module = compiled_kernels(config.solver, model[0].dtype)
+        if module is not None:
+            self.step = KernelPath(config, data, *model, module=module, **kwargs)
         else:
-            cw = np.array([weight_neg, weight_pos], dtype=np.float64)
-            row_cw = 1.0 if multi else np.where(y > 0, weight_pos, weight_neg)
-        wfac = n / float(np.sum(sample_weight * row_cw, dtype=np.float64))
-        sample_weight = (sample_weight * wfac).astype(dtype, copy=False)
-        parts = self._scatter(y, sample_weight)
+            self.step = NumpyPath(config, data, *model, **kwargs)
+        self.design = design
+        self.config = config
+        self.data = data
+        self.parts = design.scatter(data.y, data.sample_weight)
+        self.setting = (self.step.objective, self.step.cw, data.softmax)
 
-        loss_code = LOSS_CODES[est.loss]
-        eps = float(est.epsilon)
-        solver = get_solver(est.solver)
-        if reset_state:
-            problem.loss_curve = []
-        problem.validation_scores = None
-        state = est._solver_state(problem, solver, n_coef + n_out, dtype, reset_state)
-        use_l1 = est._penalty_code() in (1, 3)
-        u, q = est._l1_state(problem, n_coef, dtype, use_l1, reset_state)
-        step = _Step(est, solver, n_coef, n_out, loss_code)
-        aw = average_coef if est.average else np.zeros(0, dtype=dtype)
-        b = np.array(intercept, dtype=np.float64).reshape(n_out)
-        ab = np.array(average_intercept, dtype=np.float64).reshape(n_out)
-        avg_count = 0.0 if reset_state else problem.average_count
+    def __getattr__(self, name):  # intercept, norm, model, snapshot, ...
+        return getattr(self.step, name)
 
-        # as BaseGD._reference_objective: weights without class weights
-        reference = self._reference(est, y, sample_weight, coef, b, parts)
+    def epoch(self, eta, order, do_shuffle, blocks):
+        """One epoch, one step: (sum of losses, sum of objective terms, rows
+        used)."""
+        s = self.step
+        g, gb, loss_sum, weight_sum = self.design.gradient_sums(
+            self.parts, s.coef, s.b, self.setting
+        )
+        n = self.design.shape[0]
+        return s.step_from_sums(eta, g, gb, n, loss_sum, weight_sum)
 
-        if reset_state:
-            problem.epochs_done = 0
-        rule = _StoppingRule(est, problem, reset_state)
-        snapshot = None
-        count = 0
-        t_start = time.time()
-        epoch = 0
-
-        def model(n_epochs):
-            """The problem's (coef, intercept) as they stand, the averaged
-            pair once averaging has begun (as the in-memory driver)."""
-            if est.average and avg_count > 0:
-                return aw.copy(), ab.copy()
-            return coef.copy(), b.copy()
-
-        for epoch in range(max_iter):
-            if epochs is not None:
-                epochs.begin(model)
-            if est.verbose > 0:
-                print("-- Epoch %d" % (epoch + 1))
-            if est._epoch_schedule():
-                rule.eta = est._epoch_eta(problem.epochs_done)
-            problem.epochs_done += 1
-            g, gb, loss_sum, _ = self.gradient_sums(
-                parts, coef, b, loss_code, softmax, eps, cw
-            )
-            objective_sum = loss_sum + est._penalty(coef) * n
-            u, avg_count = step(
-                g / n, gb / n, rule.eta, state, coef, b, aw, ab, q, u, avg_count
-            )
-            count += n
-            objective = objective_sum / n
-            problem.loss_curve.append(objective)
-
-            if not all_finite(coef, b):
-                row_weight = est._row_weight(
-                    y, sample_weight, weight_pos, weight_neg, class_weights
-                )
-                setting = StepSetting.of(est, step.schedule[-1])
-                raise overflow_error(epoch, self, y, row_weight, setting)
-            if est.verbose > 0:
-                est._print_epoch(
-                    float(np.linalg.norm(coef)), coef, b, count, loss_sum,
-                    objective_sum, n, t_start,
-                )  # fmt: skip
-            if rule.objective(objective) and est.restore_best_weights:
-                snapshot = (coef.copy(), aw.copy(), b.copy(), ab.copy())
-            stop = epochs is not None and epochs.end(model)
-            if rule.converged(epoch, t_start) or stop:
-                break
-
-        rule.save(problem)
-        problem.end = (objective, reference)
-        if snapshot is not None:
-            coef[:], aw[:], b[:], ab[:] = snapshot
-        problem.l1_u = u
-        problem.l1_q = q
-        problem.average_count = avg_count
-        problem.solver_state = state
-        if vector_out:
-            return b, ab, epoch + 1
-        return b[0], ab[0], epoch + 1
-
-    def _reference(self, est, y, sample_weight, coef, b, parts):
-        """``BaseGD._reference_objective`` with the objective at the initial
-        coefficients computed blockwise (a pass over X only when they are
-        not zero)."""
-        from skgd import _losses
-
-        eps = float(est.epsilon)
-        y_t = y.reshape(y.shape[0], -1).astype(np.float64)
-        sw = sample_weight.astype(np.float64)
-        n = y_t.shape[0]
-        with np.errstate(over="ignore", invalid="ignore"):
-            at_zero = np.sum(
-                sw[:, None] * _losses.loss_value(est.loss, y_t, 0.0 * y_t, eps)
-            )
-            at_zero /= n
-            if not np.any(coef) and not np.any(b):
-                return at_zero
-            loss_code = LOSS_CODES[est.loss]
-            ones = np.ones(2)
-            loss_sum = self.gradient_sums(parts, coef, b, loss_code, False, eps, ones)
-            at_init = loss_sum[2] / n + est._penalty(coef)
-        return max(at_zero, at_init)
+    def objective_at(self, sw_obj, train, coef, intercept, softmax):
+        """The objective at ``coef``: from the targets alone at zero
+        coefficients, else summed blockwise."""
+        if not np.any(coef):
+            return objective_at(
+                self.config, None, self.data.y, sw_obj, train, coef, intercept,
+                softmax,
+            )  # fmt: skip
+        b = np.array(intercept, dtype=np.float64).reshape(self.data.n_out)
+        w = np.asarray(coef)
+        loss_sum = self.design.gradient_sums(self.parts, w, b, self.setting)[2]
+        return loss_sum / self.design.shape[0] + self.config.penalty.value(coef)
 
 
-class _Step:
-    """One full-batch update from the mean loss gradient, in the order and
-    arithmetic of the compiled ``minibatch_epoch`` (one batch holding every
-    row): + coupled L2 -> clip -> solver direction -> x -eta (after AdamW's
-    decoupled decay) -> L1 truncation -> averaging.
+class _Shape:
+    """What the step's path reads of X: its shape and dtype."""
 
-    The compiled kernel fuses this step with its pass over the rows, so it
-    cannot take a gradient summed elsewhere; the solvers' numpy ``update``
-    gives the direction (the same formulas as the kernel's).
-    """
+    has_canonical_format = True
 
-    def __init__(self, est, solver, n_coef, n_out, loss_code):
-        from skgd import _kernels
-
-        penalty_code = est._penalty_code()
-        alpha = float(est.alpha)
-        l1_ratio = float(est._get_l1_ratio())
-        if penalty_code == _kernels.L1:
-            l1_ratio = 1.0
-        elif penalty_code == _kernels.L2:
-            l1_ratio = 0.0
-        use_l2 = penalty_code in (_kernels.L2, _kernels.ELASTICNET)
-        self.decoupled = bool(getattr(solver, "_decoupled_weight_decay", bool)())
-        self.lam = alpha * (1.0 - l1_ratio) if use_l2 else 0.0
-        self.grad_lam = 0.0 if self.decoupled else self.lam
-        self.use_l1 = penalty_code in (_kernels.L1, _kernels.ELASTICNET)
-        self.alpha = alpha
-        self.l1_ratio = l1_ratio
-        self.solver = solver
-        self.n_coef = n_coef
-        self.fit_intercept = bool(est.fit_intercept)
-        self.clip_norm = float(est.clip_norm or 0.0)
-        self.clip_value = float(est.clip_value or 0.0)
-        self.average = int(est.average)
-        self.schedule = (
-            est._lr_code(), float(est.eta0), float(est.power_t), alpha,
-            est._optimal_init(loss_code),
-        )  # fmt: skip
-        self.normalize = solver._code != _kernels.SGD
-
-    def __call__(self, g, gb, eta, state, w, b, aw, ab, q, u, avg_count):
-        from skgd import _kernels
-
-        ct = w.dtype.type
-        n_coef = self.n_coef
-        old = w.astype(np.float64)
-        g = g + self.grad_lam * old
-        if self.clip_value > 0.0:
-            gb = np.clip(gb, -self.clip_value, self.clip_value)
-            g = np.clip(g, -self.clip_value, self.clip_value)
-        if self.clip_norm > 0.0:
-            gsq = np.dot(g, g) + (np.dot(gb, gb) if self.fit_intercept else 0.0)
-            gnorm = np.sqrt(gsq)
-            if gnorm > self.clip_norm:
-                scale = self.clip_norm / gnorm
-                g = g * scale
-                gb = gb * scale
-        t = int(state.step[0]) + 1
-        lr_code, eta0, power_t, alpha, optimal_init = self.schedule
-        eta_t = _kernels.schedule_eta(
-            lr_code, float(eta), eta0, power_t, alpha, optimal_init, float(t),
-            self.normalize,
-        )  # fmt: skip
-        # the kernel leaves the intercepts' solver state alone without an
-        # intercept to fit
-        kept = [np.array(a[n_coef:]) for a in state[1:]]
-        direction, state = self.solver.update(np.concatenate([g, gb]), state)
-        state.step[0] = t
-        if not self.fit_intercept:
-            for a, saved in zip(state[1:], kept):
-                a[n_coef:] = saved
-        direction = np.asarray(direction, dtype=np.float64)
-        if self.fit_intercept:
-            b -= eta_t * direction[n_coef:]
-        if self.use_l1:
-            u += self.l1_ratio * eta_t * alpha
-        decay = max(0.0, 1.0 - eta_t * self.lam) if self.decoupled else 1.0
-        new = (old * decay - eta_t * direction[:n_coef]).astype(ct)
-        if self.use_l1:
-            z = new.astype(np.float64)
-            qz = q.astype(np.float64)
-            pos = np.maximum(0.0, z - (u + qz))
-            neg = np.minimum(0.0, z + (u - qz))
-            new = np.where(z > 0.0, pos, np.where(z < 0.0, neg, z)).astype(ct)
-            q[:] = qz + (new.astype(np.float64) - z)
-        w[:] = new
-        if self.average and t >= self.average:
-            total = avg_count + 1
-            ab += (b - ab) / total
-            aw[:] = (
-                (aw.astype(np.float64) * avg_count + new.astype(np.float64)) / total
-            ).astype(ct)
-            avg_count = total
-        return u, avg_count
+    def __init__(self, shape, dtype):
+        self.shape = shape
+        self.dtype = dtype

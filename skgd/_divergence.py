@@ -31,7 +31,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import is_regressor
 
 from skgd.exceptions import DivergenceWarning
 
@@ -89,21 +88,20 @@ class StepSetting:
     optimal_eta: float = 0.0
 
     @classmethod
-    def of(cls, est, optimal_init=0.0):
-        """The setting of estimator ``est``; ``optimal_init`` the ``t0`` of
-        its 'optimal' schedule."""
-        solver = est.solver
-        if not isinstance(solver, str):
-            solver = type(solver).__name__.lower()
-            if solver == "momentum" and est.solver.nesterov:
-                solver = "nesterov"
-        first = 1.0 / (est.alpha * optimal_init) if optimal_init else 0.0
+    def of(cls, config):
+        """The setting of a fit configuration (``skgd._config.FitConfig``)."""
+        solver = config.solver
+        name = type(solver).__name__.lower()
+        if name == "momentum" and solver.nesterov:
+            name = "nesterov"
+        schedule = config.schedule
+        init = schedule.optimal_init
+        alpha = config.penalty.alpha
         return cls(
-            loss=est.loss, solver=solver, learning_rate=est.learning_rate,
-            eta0=float(est.eta0), alpha=float(est.alpha),
-            fit_intercept=bool(est.fit_intercept),
-            regressor=is_regressor(est),
-            optimal_eta=first,
+            loss=config.loss, solver=name, learning_rate=schedule.learning_rate,
+            eta0=schedule.eta0, alpha=alpha, fit_intercept=config.fit_intercept,
+            regressor=not config.classifier,
+            optimal_eta=1.0 / (alpha * init) if init else 0.0,
         )  # fmt: skip
 
 

@@ -13,9 +13,10 @@ from sklearn.utils.validation import (
 )
 
 from skgd import _dask
-from skgd._base import MAX_INT, BaseGD, ProblemState
+from skgd._base import MAX_INT, BaseGD
 from skgd._callbacks import FitTask
 from skgd._codes import REGRESSION_LOSSES
+from skgd._driver import ProblemState
 from skgd._loss_functions import REGRESSION_LOSS_FUNCTIONS
 
 
@@ -491,7 +492,9 @@ class GDRegressor(RegressorMixin, BaseGD):
         else:
             intercept = float(intercept[0])
             average_intercept = float(average_intercept[0])
+        config = self._config()
         intercept, average_intercept, self.n_iter_ = self._run_epochs(
+            config,
             X,
             y,
             sample_weight,
@@ -519,7 +522,7 @@ class GDRegressor(RegressorMixin, BaseGD):
             self._standard_intercept = np.atleast_1d(intercept)
             # scikit-learn's rule (t_ counts rows) for its per-sample path;
             # with batches, once any update has been averaged
-            if self._uses_exact_sgd_path():
+            if config.exact:
                 averaged = self.average <= self.t_ - 1.0
             else:
                 averaged = self._problem_.average_count > 0
@@ -533,7 +536,7 @@ class GDRegressor(RegressorMixin, BaseGD):
             self.coef_ = coef
             self.intercept_ = np.atleast_1d(intercept)
         task.end()
-        self._warn_divergence(X, y, sample_weight)
+        self._warn_divergence(config, X, y, sample_weight)
         return self
 
     def __sklearn_tags__(self):

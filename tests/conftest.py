@@ -24,9 +24,7 @@ DASK_MODULE = "tests/test_dask.py::"
 def pytest_configure(config):
     if hasattr(config, "workerinput"):  # a pytest-xdist worker
         return
-    code = (
-        "import sys, skgd._kernels as k; k.compile_kernels(share=(int(sys.argv[1]), 2))"
-    )
+    code = "import sys, skgd._jit as k; k.compile_kernels(share=(int(sys.argv[1]), 2))"
     procs = [subprocess.Popen([sys.executable, "-c", code, str(i)]) for i in range(2)]
     for proc in procs:
         if proc.wait() != 0:

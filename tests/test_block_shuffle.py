@@ -11,7 +11,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import SGDClassifier, SGDRegressor
 from sklearn.utils._param_validation import InvalidParameterError
 
-import skgd._base
+import skgd._driver
 from skgd import GDClassifier, GDRegressor
 
 
@@ -27,21 +27,21 @@ def _data(n_samples=203, n_features=5, seed=0):
 def recorded_orders(monkeypatch):
     """The row order of every epoch that uses blocks, as fit computed it."""
     orders = []
-    original = skgd._base._block_order
+    original = skgd._driver.block_order
 
     def record(*args):
         order = original(*args)
         orders.append(order.copy())
         return order
 
-    monkeypatch.setattr(skgd._base, "_block_order", record)
+    monkeypatch.setattr(skgd._driver, "block_order", record)
     return orders
 
 
 @pytest.mark.parametrize("n_samples, block", [(203, 16), (200, 8), (7, 3), (5, 9)])
 def test_order_is_a_permutation_of_whole_blocks(n_samples, block):
     for epoch in range(3):
-        order = skgd._base._block_order(n_samples, block, 42, epoch)
+        order = skgd._driver.block_order(n_samples, block, 42, epoch)
         assert order.dtype == np.int32
         assert_array_equal(np.sort(order), np.arange(n_samples))
         # cut where a block starts: every piece is a run of consecutive rows
@@ -56,11 +56,11 @@ def test_order_is_a_permutation_of_whole_blocks(n_samples, block):
 
 
 def test_epochs_and_seeds_draw_different_orders():
-    orders = [skgd._base._block_order(1000, 10, s, e) for s in (0, 1) for e in (0, 1)]
+    orders = [skgd._driver.block_order(1000, 10, s, e) for s in (0, 1) for e in (0, 1)]
     for i in range(len(orders)):
         for j in range(i):
             assert not np.array_equal(orders[i], orders[j])
-    assert_array_equal(orders[0], skgd._base._block_order(1000, 10, 0, 0))
+    assert_array_equal(orders[0], skgd._driver.block_order(1000, 10, 0, 0))
 
 
 @pytest.mark.parametrize("fmt", ["dense", "csr"])

@@ -12,9 +12,10 @@ from sklearn.linear_model import SGDClassifier, SGDRegressor
 from sklearn.utils._param_validation import InvalidParameterError
 
 import skgd._gradcheck as gradcheck_module
-from skgd import _kernels, check_gradient
+from skgd import check_gradient
 from skgd._codes import LOSS_CODES, REGRESSION_LOSSES
 from skgd._gradcheck import GradientCheckResult
+from skgd._jit import _loss as _kernels
 from skgd._losses import (
     LOSSES,
     loss_derivative,

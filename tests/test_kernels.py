@@ -1,32 +1,29 @@
-"""The compiled layer: its code tables and its shuffle."""
+"""The compiled layer: its code tables, its shuffle, how it is compiled and
+cached."""
 
 import os
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 
 import numpy as np
 import pytest
+from numba.core.registry import CPUDispatcher
 from sklearn.utils._testing import ignore_warnings
 
-from skgd import _cache_lock, _codes, _kernels
+from skgd import _cache_lock, _codes, _jit
+from skgd._jit import _compile, _epoch, _loss, _rows, _schedule, _sgd, _step
 
 
 @pytest.mark.parametrize(
-    "table",
-    [
-        _codes.LOSS_CODES,
-        _codes.PENALTY_CODES,
-        _codes.LEARNING_RATE_CODES,
-        _codes.SOLVER_CODES,
-    ],
+    "table, module",
+    [(_codes.LOSS_CODES, _loss), (_codes.LEARNING_RATE_CODES, _schedule)],
 )
-def test_code_tables_agree_with_kernels(table):
+def test_code_tables_agree_with_kernels(table, module):
     for name, code in table.items():
-        assert (
-            getattr(_kernels, name.upper() if name != "none" else "NO_PENALTY") == code
-        )
+        assert getattr(module, name.upper()) == code
 
 
 def test_penalty_and_schedule_codes_are_sklearns():
@@ -49,13 +46,13 @@ def test_shuffle_is_sklearns(n, seed):
     order = np.arange(n, dtype=np.int32)
     for _ in range(2):
         dataset._shuffle_py(seed)
-        _kernels.shuffle_order(order, seed)
+        _jit.base().shuffle_order(order, seed)
         expected = [int(dataset._next_py()[1]) for _ in range(n)]
         assert order.tolist() == expected
 
 
 def test_log_loss_pair_is_the_loss_and_its_derivative():
-    """``_log_loss_pair`` (the row orders scikit-learn has not): the
+    """``log_loss_pair`` (the row orders scikit-learn has not): the
     derivative has ``loss_derivative``'s bits, the value is numpy's
     ``logaddexp(0, p) - y p`` to a few ulps of its terms, on every branch
     of scikit-learn's formulas (-37, -2, 0, 18, 33.3)."""
@@ -64,29 +61,30 @@ def test_log_loss_pair_is_the_loss_and_its_derivative():
     )
     for y in (0.0, 1.0):
         for p in ps:
-            value, derivative = _kernels._log_loss_pair(y, p)
-            assert derivative == _kernels.loss_derivative(_kernels.LOG_LOSS, y, p, 0.0)
+            value, derivative = _loss.log_loss_pair(y, p)
+            assert derivative == _loss.loss_derivative(_loss.LOG_LOSS, y, p, 0.0)
             scale = np.logaddexp(0.0, p) + abs(y * p)
             assert abs(value - (np.logaddexp(0.0, p) - y * p)) <= 4e-16 * scale, p
 
 
 def _dispatchers():
-    """Every numba dispatcher of the compiled layer: the kernels, each
-    solver's variant and the helpers they call."""
-    from numba.core.registry import CPUDispatcher
+    """Every numba dispatcher of the compiled layer and of one solver's
+    generated module, and which of them are cached."""
+    from skgd.solvers import Adam
 
-    objs = list(vars(_kernels).values())
-    objs += [v for obj in objs for v in getattr(obj, "variants", {}).values()]
-    dispatchers = []
-    for obj in objs:
-        obj = getattr(obj, "dispatcher", obj)
-        if isinstance(obj, CPUDispatcher):
-            dispatchers.append(obj)
-    if not dispatchers:
+    modules = (_compile, _epoch, _loss, _rows, _schedule, _sgd, _step,
+               _jit.for_solver(Adam))  # fmt: skip
+    found = {}
+    for module in modules:
+        for obj in vars(module).values():
+            obj = getattr(obj, "dispatcher", obj)
+            if isinstance(obj, CPUDispatcher):
+                found[id(obj)] = obj
+    if not found:
         pytest.skip("numba's JIT is disabled")
-    names = {d.__name__ for d in dispatchers}
-    assert {"sgd_epoch", "minibatch_epoch", "_column_pass", "_fdot"} <= names
-    return dispatchers
+    names = {d.__name__ for d in found.values()}
+    assert {"sgd_epoch", "minibatch_epoch", "column_pass", "fdot", "gather"} <= names
+    return list(found.values())
 
 
 def test_every_compiled_function_runs_without_reference_counting():
@@ -97,9 +95,17 @@ def test_every_compiled_function_runs_without_reference_counting():
         assert d.targetoptions.get("_nrt") is False, d.__name__
 
 
-def test_every_compiled_function_reads_and_writes_its_cache_under_the_lock():
-    for d in _dispatchers():
-        assert type(d._cache._cache_file) is _cache_lock.LockedIndex, d.__name__
+def test_every_cached_function_is_locked_and_stamped_with_the_layer():
+    """A cached function reads and writes its cache files under the lock,
+    and its cache is valid only for the layer's current sources."""
+    cached = [d for d in _dispatchers() if d._cache is not None
+              and type(d._cache).__name__ != "NullCache"]  # fmt: skip
+    names = {d.__name__ for d in cached}
+    assert {"sgd_epoch", "gather", "loss_value", "minibatch_epoch"} <= names
+    for d in cached:
+        cache_file = d._cache._cache_file
+        assert type(cache_file) is _cache_lock.LockedIndex, d.__name__
+        assert cache_file._source_stamp == ("skgd layer", _compile.layer_digest())
 
 
 # A process saving ``n`` entries into one cache index once every process of
@@ -160,25 +166,80 @@ def test_a_cache_save_waits_for_the_lock(tmp_path):
     assert index.load("key") == "data"
 
 
-def test_a_solver_variant_compiles_only_its_own_coefficient_passes(tmp_path):
-    """The mini-batch kernel is compiled once per solver with the solver's
-    code as a constant, so that numba drops the other solvers' branches and
-    a first fit in a new environment compiles one solver's passes, not all
-    five (Adam: 13.2 -> 5.7 s).  Compiled here into an empty cache."""
-    if not hasattr(_kernels.minibatch_epoch.variants[_kernels.ADAM], "compile_for"):
-        pytest.skip("numba's JIT is disabled")
-    code = (
-        "import numpy as np, skgd._kernels as k\n"
-        "k.minibatch_epoch.variants[k.ADAM].compile_for(np.float64)\n"
-        "for f in (k._column_pass, k._adaptive_pass):\n"
-        "    for sig in f.signatures:\n"
-        "        print(f.__name__, sig[0].literal_value)\n"
-    )
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+_SOLVER_FILE = """
+import math
+from skgd.solvers import Solver
+
+
+class Halving(Solver):
+    state = ("m",)
+
+    def __init__(self, rate=0.5):
+        self.rate = rate
+
+    @staticmethod
+    def rule(g, m, rate):
+        m = rate * m + g
+        return m * SCALE, m
+"""
+
+_FIT = """
+import json, sys
+import numpy as np
+from skgd import GDRegressor
+from halving import Halving
+X = np.random.RandomState(0).randn(60, 4)
+y = X @ np.arange(4.0)
+reg = GDRegressor(solver=Halving(), batch_size=8, eta0=0.01, max_iter=3, tol=None,
+                  random_state=0).fit(X, y)
+module = next(m for n, m in sys.modules.items() if n.startswith("skgd_solver"))
+stats = module.run_epoch.stats
+print(json.dumps({"coef": reg.coef_.tolist(), "hits": sum(stats.cache_hits.values()),
+                  "misses": sum(stats.cache_misses.values())}))
+"""
+
+
+def _fit_in_a_new_process(tmp_path):
+    import json
+
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), *sys.path]))
     out = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True
+        [sys.executable, "-c", _FIT], env=env, capture_output=True, text=True
     )
     assert out.returncode == 0, out.stderr
-    compiled = sorted(out.stdout.split("\n")[:-1])
-    adam = _kernels.ADAM
-    assert compiled == [f"_adaptive_pass {adam}", f"_column_pass {adam}"]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_a_users_rule_is_cached_and_an_edit_recompiles(tmp_path):
+    """A second process loads the user's compiled rule from the cache (no
+    compilation); an edited rule gets a module of its own, compiled anew,
+    with the new numbers."""
+    if not hasattr(_jit.base().sgd_epoch, "compile_for"):
+        pytest.skip("numba's JIT is disabled")
+    source = tmp_path / "halving.py"
+    source.write_text(_SOLVER_FILE.replace("SCALE", "1.0"))
+    first = _fit_in_a_new_process(tmp_path)
+    second = _fit_in_a_new_process(tmp_path)
+    assert second == dict(first, hits=1, misses=0)
+    source.write_text(_SOLVER_FILE.replace("SCALE", "2.0"))
+    edited = _fit_in_a_new_process(tmp_path)
+    assert edited["misses"] == 1 and edited["hits"] == 0
+    assert not np.allclose(edited["coef"], first["coef"])
+
+
+def test_a_solver_compiles_only_its_own_module(tmp_path):
+    """A first fit in a new environment generates and compiles the module
+    of its solver's rule, and no other solver's."""
+    code = textwrap.dedent("""
+        import numpy as np
+        from skgd import GDRegressor
+        X = np.random.RandomState(0).randn(40, 3)
+        GDRegressor(solver="adam", batch_size=8, max_iter=2, tol=None).fit(X, X[:, 0])
+    """)
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    modules = sorted(p.name for p in (tmp_path / "skgd").glob("skgd_solver_*.py"))
+    assert len(modules) == 1
+    assert "skgd.solvers._adam.Adam" in (tmp_path / "skgd" / modules[0]).read_text()

@@ -11,7 +11,8 @@ import pytest
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 
-from skgd import GDClassifier, GDRegressor, _kernels
+from skgd import GDClassifier, GDRegressor
+from skgd._jit._compile import Kernel
 
 
 def _data(fmt, dtype, n_samples=4000, n_features=500, seed=0):
@@ -80,22 +81,21 @@ def test_kernels_receive_the_buffer_of_X(fmt, dtype, kind, monkeypatch):
     est, call = _starts(kind)
     seen = []
 
-    def recording(kernel):
-        def run(*args, **kwargs):
-            seen.extend(a for a in args if isinstance(a, np.ndarray))
-            return kernel(*args, **kwargs)
+    call_kernel = Kernel.__call__
 
-        return run
+    def recording(self, *args):
+        for a in args:  # arrays, and the arrays of records
+            fields = a if isinstance(a, tuple) else (a,)
+            seen.extend(f for f in fields if isinstance(f, np.ndarray))
+        return call_kernel(self, *args)
 
-    for name, obj in vars(_kernels).items():
-        if hasattr(obj, "py_func"):  # a compiled kernel
-            monkeypatch.setattr(_kernels, name, recording(obj))
+    monkeypatch.setattr(Kernel, "__call__", recording)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         call(X, y)
         call(X, y)
     received = {a.__array_interface__["data"][0] for a in seen if a.size}
-    assert seen, "no call of a kernel of skgd._kernels was seen"
+    assert seen, "no call of a kernel of skgd._jit was seen"
     assert _buffers(X) <= received
 
 

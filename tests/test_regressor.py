@@ -23,7 +23,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
-from skgd import GDClassifier, GDRegressor, _kernels
+from skgd import GDClassifier, GDRegressor, _jit, _paths
+from skgd._jit import _step
 from skgd.solvers import Adam, AdamState, Momentum
 
 SOLVERS = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"]
@@ -579,7 +580,7 @@ def test_read_only_and_memmap_input_use_the_same_kernels(fmt, dtype, tmp_path):
         ours = GDRegressor(random_state=0, **params).fit(X_ro, y_ro)
         assert_array_equal(ours.coef_, ref.coef_)
     # no variant for read-only arrays: at most the float64 and float32 ones
-    for kernel in (_kernels.sgd_epoch, *_kernels.minibatch_epoch.variants.values()):
+    for kernel in _jit.builtin_kernels():
         assert len(kernel.signatures) <= 2
 
 
@@ -700,8 +701,8 @@ def test_lazy_rmsprop_catch_up_is_the_same_from_its_table(
     )  # fmt: skip
     dense = GDRegressor(**params).fit(X, y)
     fits = []
-    for n_powers in (_kernels.RMSPROP_POWERS, 2, 0):
-        monkeypatch.setattr(_kernels, "RMSPROP_POWERS", n_powers)
+    for n_powers in (_step.SKIP_POWERS, 2, 0):
+        monkeypatch.setattr(_step, "SKIP_POWERS", n_powers)
         fits.append(GDRegressor(**params).fit(sp.csr_matrix(X), y))
     for fit in fits[1:]:
         assert_array_equal(fit.coef_, fits[0].coef_)
@@ -716,14 +717,14 @@ def test_lazy_rmsprop_catch_up_is_the_same_from_its_table(
 def lazy_modes(monkeypatch):
     """The ``lazy_mode`` of every call of the mini-batch kernel, in order."""
     modes = []
-    kernel = _kernels.minibatch_epoch
-    position = list(inspect.signature(kernel.py_func).parameters).index("lazy_mode")
+    control = _paths._BatchPath._control
 
-    def spy(*args):
-        modes.append(args[position])
-        return kernel(*args)
+    def spy(self, *args, **kwargs):
+        record = control(self, *args, **kwargs)
+        modes.append(record.lazy_mode)
+        return record
 
-    monkeypatch.setattr(_kernels, "minibatch_epoch", spy)
+    monkeypatch.setattr(_paths._BatchPath, "_control", spy)
     return modes
 
 

@@ -41,6 +41,11 @@ BAD = [
     (AdamW, "beta_1", -0.2, DECAY),
     (AdamW, "beta_2", 2.0, DECAY),
     (AdamW, "epsilon", -1.0, POSITIVE),
+    (SGD, "decoupled_weight_decay", "yes", BOOL),
+    (Momentum, "decoupled_weight_decay", 1, BOOL),
+    (AdaGrad, "decoupled_weight_decay", None, BOOL),
+    (RMSProp, "decoupled_weight_decay", "no", BOOL),
+    (Adam, "decoupled_weight_decay", 0.5, BOOL),
 ]
 
 

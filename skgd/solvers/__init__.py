@@ -4,25 +4,21 @@ Pass an instance as ``solver=`` to :class:`skgd.GDRegressor` to set its
 hyperparameters (``GDRegressor(solver=Adam(beta_1=0.8))``); the names
 ``"sgd"``, ``"momentum"``, ``"nesterov"``, ``"adagrad"``, ``"rmsprop"``,
 ``"adam"`` and ``"adamw"`` stand for the defaults.  Subclass :class:`Solver`
-to write your own.
+to write your own: one class, whose rule skgd compiles (see
+:doc:`/custom_solver`).  Each solver is one file of this package, which
+registers its names when it is imported.
 """
 
 from skgd.solvers._adagrad import AdaGrad, AdaGradState
 from skgd.solvers._adam import Adam, AdamState, AdamW
-from skgd.solvers._base import Solver, SolverState
+from skgd.solvers._base import REGISTRY, Solver, SolverState
 from skgd.solvers._momentum import Momentum, MomentumState
 from skgd.solvers._rmsprop import RMSProp, RMSPropState
 from skgd.solvers._sgd import SGD
 
-SOLVER_NAMES = {
-    "sgd": SGD,
-    "momentum": Momentum,
-    "nesterov": lambda: Momentum(nesterov=True),
-    "adagrad": AdaGrad,
-    "rmsprop": RMSProp,
-    "adam": Adam,
-    "adamw": AdamW,
-}
+#: the solver names an estimator's ``solver`` accepts (kept up to date as
+#: solver classes register theirs)
+SOLVER_NAMES = REGISTRY
 
 
 def get_solver(solver):
@@ -31,9 +27,9 @@ def get_solver(solver):
     Parameters
     ----------
     solver : str or Solver
-        One of ``"sgd"``, ``"momentum"``, ``"nesterov"``, ``"adagrad"``,
-        ``"rmsprop"``, ``"adam"``, ``"adamw"``, or a solver object (returned
-        as it is, not copied).
+        A registered name (``"sgd"``, ``"momentum"``, ``"nesterov"``,
+        ``"adagrad"``, ``"rmsprop"``, ``"adam"``, ``"adamw"``, ...), or a
+        solver object (returned as it is, not copied).
 
     Returns
     -------
@@ -47,7 +43,8 @@ def get_solver(solver):
     Momentum(nesterov=True)
     """
     if isinstance(solver, str):
-        return SOLVER_NAMES[solver]()
+        cls, params = REGISTRY[solver]
+        return cls(**params)
     return solver
 
 

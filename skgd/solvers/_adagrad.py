@@ -1,12 +1,13 @@
 """AdaGrad: per-coordinate rates from the sum of squared gradients."""
 
+import math
 from numbers import Real
 from typing import NamedTuple
 
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
-from skgd.solvers._base import LAZY, POSITIVE, Solver
+from skgd.solvers._base import DECOUPLED, LAZY, POSITIVE, Solver
 
 
 class AdaGradState(NamedTuple):
@@ -52,6 +53,9 @@ class AdaGrad(Solver):
         ``penalty="l2"`` or ``"elasticnet"`` the columns absent from a batch
         skip their L2 gradient for that step.  ``False`` updates every column
         at every step, exactly as on dense input, at O(n_features) per step.
+    decoupled_weight_decay : bool, default=False
+        Apply the L2 part of the penalty as decoupled weight decay instead of
+        adding it to the gradient.
 
     Examples
     --------
@@ -61,18 +65,25 @@ class AdaGrad(Solver):
     GDRegressor(eta0=0.1, solver=AdaGrad(epsilon=1e-08))
     """
 
-    _code = 2
+    names = {"adagrad": {}}
+    state = ("sum_sq",)
+    State = AdaGradState
 
     _parameter_constraints: dict = {
         "epsilon": POSITIVE,
         "initial_accumulator_value": [Interval(Real, 0, None, closed="left")],
         "lazy": LAZY,
+        "decoupled_weight_decay": DECOUPLED,
     }
 
-    def __init__(self, epsilon=1e-10, initial_accumulator_value=0.0, lazy="auto"):
+    def __init__(
+        self, epsilon=1e-10, initial_accumulator_value=0.0, lazy="auto",
+        decoupled_weight_decay=False,
+    ):  # fmt: skip
         self.epsilon = epsilon
         self.initial_accumulator_value = initial_accumulator_value
         self.lazy = lazy
+        self.decoupled_weight_decay = decoupled_weight_decay
 
     def init_state(self, n_coef, dtype):
         return AdaGradState(
@@ -80,12 +91,16 @@ class AdaGrad(Solver):
             sum_sq=np.full(n_coef, self.initial_accumulator_value, dtype=dtype),
         )
 
+    @staticmethod
+    def rule(g, sum_sq):
+        total = sum_sq + g * g
+        return g, total, total
+
+    @staticmethod
+    def finish(g, total, epsilon):
+        return g / (math.sqrt(total) + epsilon)
+
     def update(self, grad, state):
         state.sum_sq[:] += grad * grad
         state.step[0] += 1
         return grad / (np.sqrt(state.sum_sq) + self.epsilon), state
-
-    def _kernel_params(self):
-        hp = np.zeros(4, dtype=np.float64)
-        hp[0] = self.epsilon
-        return self._code, hp

@@ -1,10 +1,11 @@
 """Adam and AdamW."""
 
+import math
 from typing import NamedTuple
 
 import numpy as np
 
-from skgd.solvers._base import DECAY, LAZY, POSITIVE, Solver
+from skgd.solvers._base import DECAY, DECOUPLED, LAZY, POSITIVE, Solver
 
 
 class AdamState(NamedTuple):
@@ -57,6 +58,9 @@ class Adam(Solver):
         weights change only in the columns present in the batch (the bias
         correction still uses the global update count).  ``False`` gives the
         exact dense Adam update on sparse input, at O(n_features) per step.
+    decoupled_weight_decay : bool, default=False
+        Apply the L2 part of the penalty as decoupled weight decay instead of
+        adding it to the gradient: :class:`AdamW`.
 
     Examples
     --------
@@ -66,27 +70,53 @@ class Adam(Solver):
     GDRegressor(batch_size=32, eta0=0.001, solver=Adam(beta_1=0.8))
     """
 
-    _code = 4
+    names = {"adam": {}}
+    state = ("m", "v")
+    State = AdamState
+    prepared = ("ibc1", "isbc2")
 
     _parameter_constraints: dict = {
         "beta_1": DECAY,
         "beta_2": DECAY,
         "epsilon": POSITIVE,
         "lazy": LAZY,
+        "decoupled_weight_decay": DECOUPLED,
     }
 
-    def __init__(self, beta_1=0.9, beta_2=0.999, epsilon=1e-8, lazy="auto"):
+    def __init__(
+        self, beta_1=0.9, beta_2=0.999, epsilon=1e-8, lazy="auto",
+        decoupled_weight_decay=False,
+    ):  # fmt: skip
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.lazy = lazy
+        self.decoupled_weight_decay = decoupled_weight_decay
 
-    def init_state(self, n_coef, dtype):
-        return AdamState(
-            step=np.zeros(1, dtype=np.int64),
-            m=np.zeros(n_coef, dtype=dtype),
-            v=np.zeros(n_coef, dtype=dtype),
+    @staticmethod
+    def begin(t0, beta_1, beta_2):
+        # beta_1**t and beta_2**t are then running products: no pow per step
+        return beta_1**t0, beta_2**t0
+
+    @staticmethod
+    def prepare(power_1, power_2, beta_1, beta_2):
+        power_1 = power_1 * beta_1
+        power_2 = power_2 * beta_2
+        # the bias corrections 1 / (1 - beta_1**t), 1 / sqrt(1 - beta_2**t)
+        return (power_1, power_2), (
+            1.0 / (1.0 - power_1),
+            1.0 / math.sqrt(1.0 - power_2),
         )
+
+    @staticmethod
+    def rule(g, m, v, beta_1, beta_2, ibc1):
+        m = beta_1 * m + (1.0 - beta_1) * g
+        v = beta_2 * v + (1.0 - beta_2) * g * g
+        return m * ibc1, v, m, v
+
+    @staticmethod
+    def finish(m_hat, v, epsilon, isbc2):
+        return m_hat / (math.sqrt(v) * isbc2 + epsilon)
 
     def update(self, grad, state):
         b1, b2 = self.beta_1, self.beta_2
@@ -97,14 +127,6 @@ class Adam(Solver):
         m_hat = state.m / (1.0 - b1**t)
         v_hat = state.v / (1.0 - b2**t)
         return m_hat / (np.sqrt(v_hat) + self.epsilon), state
-
-    def _kernel_params(self):
-        hp = np.zeros(4, dtype=np.float64)
-        hp[0] = self.beta_1
-        hp[1] = self.beta_2
-        hp[2] = self.epsilon
-        hp[3] = float(self._decoupled_weight_decay())
-        return self._code, hp
 
 
 class AdamW(Adam):
@@ -129,6 +151,8 @@ class AdamW(Adam):
         Added to the denominator for numerical stability.
     lazy : {"auto", True, False}, default="auto"
         The sparse update rule, as for :class:`Adam`.
+    decoupled_weight_decay : bool, default=True
+        As for :class:`Adam`, whose decoupled form AdamW is.
 
     Examples
     --------
@@ -138,5 +162,10 @@ class AdamW(Adam):
     GDRegressor(alpha=0.01, eta0=0.001, solver=AdamW())
     """
 
-    def _decoupled_weight_decay(self):
-        return True
+    names = {"adamw": {}}
+
+    def __init__(
+        self, beta_1=0.9, beta_2=0.999, epsilon=1e-8, lazy="auto",
+        decoupled_weight_decay=True,
+    ):  # fmt: skip
+        super().__init__(beta_1, beta_2, epsilon, lazy, decoupled_weight_decay)

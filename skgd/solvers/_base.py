@@ -13,6 +13,12 @@ DECAY = [Interval(Real, 0, 1, closed="left")]
 POSITIVE = [Interval(Real, 0, None, closed="neither")]
 #: the ``lazy`` option of the solvers' sparse updates
 LAZY = [StrOptions({"auto"}), "boolean"]
+#: the ``decoupled_weight_decay`` option every built-in solver has
+DECOUPLED = ["boolean"]
+
+#: the solvers by name: name -> (class, constructor parameters); a solver
+#: class registers the names of its ``names`` attribute when it is defined
+REGISTRY = {}
 
 
 class SolverState(NamedTuple):
@@ -34,46 +40,85 @@ class SolverState(NamedTuple):
     step: np.ndarray
 
 
+def _state_class(cls):
+    """A NamedTuple ``cls.State`` of fields ``step`` and ``cls.state``, kept
+    on the class (so that the fitted state pickles with the solver)."""
+    fields = [("step", np.ndarray)] + [(name, np.ndarray) for name in cls.state]
+    state = NamedTuple(f"{cls.__name__}State", fields)
+    state.__qualname__ = f"{cls.__qualname__}.State"
+    state.__module__ = cls.__module__
+    state.__doc__ = (
+        f"The state of {cls.__name__}: the update count ``step`` and the "
+        f"vectors {', '.join(cls.state)}."
+    )
+    return state
+
+
 class Solver(BaseEstimator):
     """Base class of the solvers: turn a gradient into a direction.
 
     A solver holds hyperparameters only (it clones, pickles and takes part in
-    grid searches like any scikit-learn estimator).  What it remembers
-    between updates lives in a state object that :meth:`init_state` creates
-    and the estimator keeps in its fitted attribute ``solver_state_``, so
-    ``partial_fit`` and ``warm_start`` resume with that memory intact.
+    grid searches like any scikit-learn estimator, and its
+    ``_parameter_constraints`` are checked when the estimator fits).  What
+    it remembers between updates lives in a state object that
+    :meth:`init_state` creates and the estimator keeps in its fitted
+    attribute ``solver_state_``, so ``partial_fit`` and ``warm_start``
+    resume with that memory intact.
 
     The estimator applies one update as::
 
         direction, state = solver.update(gradient, state)
-        params -= eta * direction
+        params = params * decay - eta * direction
 
     where ``params`` and ``gradient`` are vectors of ``n_features + 1``
     entries (the coefficients, then the intercept; the gradient already holds
-    the L2 part of the penalty and has been clipped), and ``eta`` is the
-    learning rate of the schedule.
+    the L2 part of the penalty and has been clipped), ``eta`` is the rate of
+    the schedule and ``decay`` is 1, or ``1 - eta * alpha * (1 - l1_ratio)``
+    with ``decoupled_weight_decay=True`` (the L2 part of the penalty then
+    leaves the gradient).
 
-    To write your own solver, subclass :class:`Solver` and implement
-    :meth:`init_state` and :meth:`update` with numpy.  Built-in solvers run in
-    compiled loops; a user-defined one runs on a slower Python path that
-    takes one batch at a time (with ``batch_size=1`` that is one Python call
-    per sample: use mini-batches).
+    **A compiled solver** writes its rule for one coordinate as a static
+    method of plain numeric Python (arithmetic, comparisons, ``math`` and
+    ``np`` functions of floats), which skgd compiles into its kernels on the
+    first fit and caches on disk:
+
+    - ``state``: the names of the per-coordinate state vectors;
+    - ``rule(g, *state, *names)``: the gradient ``g`` of one coordinate and
+      its state values in, ``(direction, *new_state)`` out.  Every other
+      parameter is a hyperparameter (a constructor parameter, as a float) or
+      a value of ``prepared``;
+    - optionally ``prepared`` (names) and ``prepare(*names)``, computed once
+      per update from hyperparameters and ``t``, the update's number;
+      ``begin(t0, *hyperparameters)`` starts what ``prepare`` carries from
+      update to update (then ``prepare(*carried, *names)`` returns
+      ``(carried, prepared)``);
+    - optionally ``finish(a, b, *names)``: the rule then returns
+      ``(a, b, *new_state)`` and the direction is ``finish(a, b, ...)``, for
+      the kernels to take the square roots and divisions of many coordinates
+      at once (the adaptive solvers);
+    - optionally ``lazy_decay``: the hyperparameter by which the state of a
+      coordinate decays per update that skips it (RMSProp's ``rho``), so
+      that lazy sparse updates catch it up exactly.
+
+    The numpy :meth:`update` then follows from the rule.  A solver that
+    defines only :meth:`update` (and :meth:`init_state` when its state is
+    not ``state``'s vectors) runs on the numpy path, one Python call per
+    batch; so does one whose rule numba cannot compile, with a warning that
+    names the line.  See :doc:`/custom_solver`.
 
     Examples
     --------
+    >>> import math
     >>> import numpy as np
-    >>> from typing import NamedTuple
-    >>> from skgd.solvers import Solver
-    >>> class SignState(NamedTuple):
-    ...     step: np.ndarray
-    >>> class SignSGD(Solver):
-    ...     '''Step along the sign of the gradient.'''
-    ...     def init_state(self, n_coef, dtype):
-    ...         return SignState(step=np.zeros(1, dtype=np.int64))
-    ...     def update(self, grad, state):
-    ...         state.step[0] += 1
-    ...         return np.sign(grad), state
     >>> from skgd import GDRegressor
+    >>> from skgd.solvers import Solver
+    >>> class SignSGD(Solver):
+    ...     '''Step along the sign of the gradient, scaled by ``size``.'''
+    ...     def __init__(self, size=1.0):
+    ...         self.size = size
+    ...     @staticmethod
+    ...     def rule(g, size):
+    ...         return (size * math.copysign(1.0, g) if g != 0.0 else 0.0,)
     >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
     >>> y = np.array([1.0, 3.0, 5.0, 7.0])
     >>> reg = GDRegressor(solver=SignSGD(), batch_size="full", eta0=0.01,
@@ -83,12 +128,124 @@ class Solver(BaseEstimator):
     array([9.])
     """
 
-    #: code of the compiled implementation; ``None`` for the Python path
-    _code = None
+    #: the names of the per-coordinate state vectors, in the rule's order
+    state = ()
+    #: the values ``prepare`` computes once per update, in its order
+    prepared = ()
+    #: the hyperparameter by which the state decays per skipped update
+    lazy_decay = None
+    #: the names this class registers: name -> constructor parameters
+    names = {}
+    #: the type of the state ``init_state`` creates
+    State = SolverState
+    #: the direction is the gradient (plain gradient descent): its sparse
+    #: steps keep the L2 decay in a running scale, and at batch size one it
+    #: is scikit-learn's per-sample algorithm
+    _plain = False
 
     #: the hyperparameters' constraints, checked when an estimator fits
     #: (scikit-learn's ``_parameter_constraints``); a subclass lists its own
     _parameter_constraints: dict = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "state" in cls.__dict__ and "State" not in cls.__dict__ and cls.state:
+            cls.State = _state_class(cls)
+        for name, params in cls.__dict__.get("names", {}).items():
+            REGISTRY[name] = (cls, params)
+
+    @staticmethod
+    def rule(g, *values):
+        """The solver's rule for one coordinate (the compiled protocol).
+
+        Plain numeric Python on floats: arithmetic, comparisons and the
+        functions of ``math`` and ``np``; no other global name.
+
+        Parameters
+        ----------
+        g : float
+            The coordinate's gradient (clipped, the coupled L2 part of the
+            penalty included).
+        *values : float
+            The coordinate's entries of the state vectors, in the order of
+            ``state``; then, by name, hyperparameters (constructor
+            parameters) and values of ``prepared``.
+
+        Returns
+        -------
+        result : tuple of float
+            ``(direction, *new_state)``; with ``finish``, ``(a, b,
+            *new_state)``.
+        """
+        raise NotImplementedError
+
+    @staticmethod
+    def finish(a, b, *values):
+        """The direction from the rule's two intermediates (optional).
+
+        Parameters
+        ----------
+        a, b : float
+            The first two values the rule returned.
+        *values : float
+            Hyperparameters and values of ``prepared``, by name.
+
+        Returns
+        -------
+        direction : float
+            The coordinate moves by ``-eta * direction``.
+        """
+        raise NotImplementedError
+
+    @staticmethod
+    def begin(t0, *values):
+        """What ``prepare`` carries from update to update (optional).
+
+        Its values at the start of a pass, after ``t0`` updates.
+
+        Parameters
+        ----------
+        t0 : float
+            The number of updates made so far.
+        *values : float
+            Hyperparameters, by name.
+
+        Returns
+        -------
+        carried : tuple of float
+            The starting values of what ``prepare`` names first.
+        """
+        raise NotImplementedError
+
+    @staticmethod
+    def prepare(*values):
+        """The values of ``prepared``, once per update (optional).
+
+        Parameters
+        ----------
+        *values : float
+            What ``begin`` started (by name, first), then ``t`` (the update's
+            number) and hyperparameters, by name.
+
+        Returns
+        -------
+        prepared : tuple of float
+            The values of ``prepared``; with ``begin``, ``(carried,
+            prepared)``.
+        """
+        raise NotImplementedError
+
+    @classmethod
+    def _own(cls, name):
+        """The protocol function ``name`` of this class, or None when it
+        keeps the base's placeholder."""
+        for klass in cls.__mro__:
+            if name in klass.__dict__:
+                if klass is Solver:
+                    return None
+                func = klass.__dict__[name]
+                return getattr(func, "__func__", func)
+        return None
 
     def init_state(self, n_coef, dtype):
         """Create the solver's state for ``n_coef`` parameters.
@@ -104,20 +261,26 @@ class Solver(BaseEstimator):
         -------
         state : NamedTuple of ndarrays
             Must have a field ``step``: an int64 array of shape (1,) counting
-            the updates made so far.
+            the updates made so far; then one vector of ``n_coef`` entries
+            per name of ``state``, zeros.
         """
-        return SolverState(step=np.zeros(1, dtype=np.int64))
+        vectors = [np.zeros(n_coef, dtype=dtype) for _ in self.state]
+        return self.State(np.zeros(1, dtype=np.int64), *vectors)
 
     def update(self, grad, state):
         """Direction of one update.
+
+        The numpy counterpart of the compiled rule: the rule applied to every
+        coordinate (to whole arrays when its arithmetic allows, else one
+        coordinate at a time).
 
         Parameters
         ----------
         grad : ndarray of shape (n_coef,)
             The (clipped) gradient of the batch objective.
         state : NamedTuple
-            The state created by :meth:`init_state`; it may be updated in
-            place and returned.
+            The state created by :meth:`init_state`; it is updated in place
+            and returned.
 
         Returns
         -------
@@ -126,9 +289,14 @@ class Solver(BaseEstimator):
         state : NamedTuple
             The state after this update, with ``step`` incremented.
         """
-        raise NotImplementedError(
-            f"{type(self).__name__} must implement update(grad, state)."
-        )
+        if type(self)._own("rule") is None:
+            raise NotImplementedError(
+                f"{type(self).__name__} must implement rule(g, ...) or "
+                "update(grad, state)."
+            )
+        from skgd.solvers._numpy import apply_rule
+
+        return apply_rule(self, grad, state)
 
     def _resolve_lazy(self, sparse):
         """Whether sparse updates touch only the batch's columns."""
@@ -137,9 +305,12 @@ class Solver(BaseEstimator):
             return bool(sparse)
         return bool(lazy) and bool(sparse)
 
-    def _kernel_params(self):
-        """(code, hyperparameter vector) for the compiled kernel."""
-        return self._code, np.zeros(4, dtype=np.float64)
+    def _decoupled(self):
+        """Whether the L2 part of the penalty is decoupled weight decay."""
+        return bool(getattr(self, "decoupled_weight_decay", False))
 
-    def _decoupled_weight_decay(self):
-        return False
+    def _skip_decay(self):
+        """The decay of the state per update that skips a coordinate."""
+        if self.lazy_decay is None:
+            return 1.0
+        return float(getattr(self, self.lazy_decay))

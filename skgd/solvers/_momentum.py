@@ -4,7 +4,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from skgd.solvers._base import DECAY, LAZY, Solver
+from skgd.solvers._base import DECAY, DECOUPLED, LAZY, Solver
 
 
 class MomentumState(NamedTuple):
@@ -51,6 +51,9 @@ class Momentum(Solver):
         present in the batch (velocity and weight of the other columns stay
         as they are); ``False`` updates every column at every step, exactly
         as on dense input, at O(n_features) per step.
+    decoupled_weight_decay : bool, default=False
+        Apply the L2 part of the penalty as decoupled weight decay instead of
+        adding it to the gradient (SGDW, Loshchilov and Hutter, 2019).
 
     Examples
     --------
@@ -60,23 +63,29 @@ class Momentum(Solver):
     GDRegressor(solver=Momentum(momentum=0.8, nesterov=True))
     """
 
-    _code = 1
+    names = {"momentum": {}, "nesterov": {"nesterov": True}}
+    state = ("velocity",)
+    State = MomentumState
 
     _parameter_constraints: dict = {
         "momentum": DECAY,
         "nesterov": ["boolean"],
         "lazy": LAZY,
+        "decoupled_weight_decay": DECOUPLED,
     }
 
-    def __init__(self, momentum=0.9, nesterov=False, lazy="auto"):
+    def __init__(
+        self, momentum=0.9, nesterov=False, lazy="auto", decoupled_weight_decay=False
+    ):
         self.momentum = momentum
         self.nesterov = nesterov
         self.lazy = lazy
+        self.decoupled_weight_decay = decoupled_weight_decay
 
-    def init_state(self, n_coef, dtype):
-        return MomentumState(
-            step=np.zeros(1, dtype=np.int64), velocity=np.zeros(n_coef, dtype=dtype)
-        )
+    @staticmethod
+    def rule(g, velocity, momentum, nesterov):
+        v = momentum * velocity + g
+        return (g + momentum * v if nesterov != 0.0 else v), v
 
     def update(self, grad, state):
         v = state.velocity
@@ -86,9 +95,3 @@ class Momentum(Solver):
         if self.nesterov:
             return grad + self.momentum * v, state
         return v.copy(), state
-
-    def _kernel_params(self):
-        hp = np.zeros(4, dtype=np.float64)
-        hp[0] = self.momentum
-        hp[1] = float(bool(self.nesterov))
-        return self._code, hp

@@ -1,10 +1,11 @@
 """RMSProp: per-coordinate rates from a moving average of squared gradients."""
 
+import math
 from typing import NamedTuple
 
 import numpy as np
 
-from skgd.solvers._base import DECAY, LAZY, POSITIVE, Solver
+from skgd.solvers._base import DECAY, DECOUPLED, LAZY, POSITIVE, Solver
 
 
 class RMSPropState(NamedTuple):
@@ -52,6 +53,9 @@ class RMSProp(Solver):
         the columns absent from a batch skip their L2 gradient for that step.
         ``False`` updates every column at every step, exactly as on dense
         input, at O(n_features) per step.
+    decoupled_weight_decay : bool, default=False
+        Apply the L2 part of the penalty as decoupled weight decay instead of
+        adding it to the gradient.
 
     Examples
     --------
@@ -61,23 +65,34 @@ class RMSProp(Solver):
     GDRegressor(eta0=0.001, solver=RMSProp(rho=0.99))
     """
 
-    _code = 3
+    names = {"rmsprop": {}}
+    state = ("mean_sq",)
+    State = RMSPropState
+    lazy_decay = "rho"
 
     _parameter_constraints: dict = {
         "rho": DECAY,
         "epsilon": POSITIVE,
         "lazy": LAZY,
+        "decoupled_weight_decay": DECOUPLED,
     }
 
-    def __init__(self, rho=0.9, epsilon=1e-8, lazy="auto"):
+    def __init__(
+        self, rho=0.9, epsilon=1e-8, lazy="auto", decoupled_weight_decay=False
+    ):
         self.rho = rho
         self.epsilon = epsilon
         self.lazy = lazy
+        self.decoupled_weight_decay = decoupled_weight_decay
 
-    def init_state(self, n_coef, dtype):
-        return RMSPropState(
-            step=np.zeros(1, dtype=np.int64), mean_sq=np.zeros(n_coef, dtype=dtype)
-        )
+    @staticmethod
+    def rule(g, mean_sq, rho):
+        mean = rho * mean_sq + (1.0 - rho) * g * g
+        return g, mean, mean
+
+    @staticmethod
+    def finish(g, mean, epsilon):
+        return g / (math.sqrt(mean) + epsilon)
 
     def update(self, grad, state):
         e = state.mean_sq
@@ -85,9 +100,3 @@ class RMSProp(Solver):
         e += (1.0 - self.rho) * grad * grad
         state.step[0] += 1
         return grad / (np.sqrt(e) + self.epsilon), state
-
-    def _kernel_params(self):
-        hp = np.zeros(4, dtype=np.float64)
-        hp[0] = self.rho
-        hp[1] = self.epsilon
-        return self._code, hp

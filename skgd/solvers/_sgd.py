@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from skgd.solvers._base import Solver
+from skgd.solvers._base import DECOUPLED, Solver
 
 
 class SGD(Solver):
@@ -20,6 +20,14 @@ class SGD(Solver):
     unless an L1 penalty, averaging or clipping (which involve every column)
     asks for O(n_features).
 
+    Parameters
+    ----------
+    decoupled_weight_decay : bool, default=False
+        Apply the L2 part of the penalty as decoupled weight decay (the
+        weights shrink by ``1 - eta * alpha * (1 - l1_ratio)`` each update)
+        instead of adding it to the gradient; leaves scikit-learn's
+        per-sample algorithm.
+
     Examples
     --------
     >>> from skgd import GDRegressor
@@ -28,7 +36,17 @@ class SGD(Solver):
     GDRegressor(batch_size=32, solver=SGD())
     """
 
-    _code = 0
+    names = {"sgd": {}}
+    _plain = True
+
+    _parameter_constraints: dict = {"decoupled_weight_decay": DECOUPLED}
+
+    def __init__(self, decoupled_weight_decay=False):
+        self.decoupled_weight_decay = decoupled_weight_decay
+
+    @staticmethod
+    def rule(g):
+        return (g,)
 
     def update(self, grad, state):
         state.step[0] += 1

@@ -1,0 +1,223 @@
+"""The fit configuration: everything the epoch driver, the paths and the
+stopping rule read, built once per call from the estimator's parameters.
+
+The driver never sees the estimator: ``FitConfig.of(estimator)`` turns its
+names and objects into values (loss and schedule codes, the penalty
+normalised once, the solver object), and the record constructors give the
+kernels their arguments.  Schedules and penalties are defined here, once.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.base import is_classifier
+
+from skgd import _losses
+from skgd._codes import LEARNING_RATE_CODES, LOSS_CODES, PENALTY_CODES
+from skgd.solvers import get_solver
+
+#: skgd's schedules evaluated once per epoch (the rate is constant within it)
+EPOCH_SCHEDULES = ("exponential", "step", "cosine")
+
+
+def exact_path(solver, batch_size, clip_norm, clip_value):
+    """Whether a fit runs scikit-learn's per-sample SGD algorithm: plain
+    gradient descent on one row at a time, unclipped."""
+    return (
+        solver._plain
+        and not solver._decoupled()
+        and batch_size == 1
+        and not clip_norm
+        and not clip_value
+    )
+
+
+@dataclass(frozen=True)
+class Penalty:
+    """The penalty ``alpha * ((1 - l1_ratio) / 2 * ||w||^2 + l1_ratio *
+    ||w||_1)``, its L1 share normalised (1 for 'l1', 0 for 'l2')."""
+
+    name: object  # 'l2', 'l1', 'elasticnet' or None
+    alpha: float
+    l1_ratio: float
+
+    @classmethod
+    def of(cls, penalty, alpha, l1_ratio):
+        share = {"l1": 1.0, "l2": 0.0}.get(
+            penalty, 0.0 if l1_ratio is None else l1_ratio
+        )
+        return cls(penalty, float(alpha), float(share))
+
+    @property
+    def code(self):
+        return PENALTY_CODES[str(self.name).lower()]
+
+    @property
+    def use_l1(self):
+        return self.name in ("l1", "elasticnet")
+
+    @property
+    def use_l2(self):
+        return self.name in ("l2", "elasticnet")
+
+    @property
+    def lam(self):
+        """The strength of the L2 part: ``alpha * (1 - l1_ratio)``, or 0."""
+        return self.alpha * (1.0 - self.l1_ratio) if self.use_l2 else 0.0
+
+    def value(self, w):
+        """The penalty of the coefficients ``w``."""
+        return _losses.penalty_value(self.name, w, self.alpha, self.l1_ratio)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The learning-rate schedule: scikit-learn's per-update ones (by code,
+    in the kernels) and skgd's per-epoch ones (``epoch_eta``)."""
+
+    learning_rate: object  # a name or a callable
+    eta0: float
+    power_t: float
+    optimal_init: float  # t0 of 'optimal'
+    gamma: float
+    step_size: int
+    eta_min: float
+    warmup_epochs: int
+    max_iter: int
+
+    @property
+    def per_epoch(self):
+        lr = self.learning_rate
+        return callable(lr) or lr in EPOCH_SCHEDULES
+
+    @property
+    def code(self):
+        """Kernel code; epoch schedules run as 'constant' with the epoch's
+        rate."""
+        if self.per_epoch:
+            return LEARNING_RATE_CODES["constant"]
+        return LEARNING_RATE_CODES[self.learning_rate]
+
+    def epoch_eta(self, epoch):
+        """The rate of epoch ``epoch`` (0-based) of an epoch schedule."""
+        lr = self.learning_rate
+        eta0 = self.eta0
+        if callable(lr):
+            return float(lr(epoch))
+        if lr == "exponential":
+            return eta0 * self.gamma**epoch
+        if lr == "step":
+            return eta0 * self.gamma ** (epoch // self.step_size)
+        warmup = self.warmup_epochs
+        if epoch < warmup:
+            return eta0 * (epoch + 1) / (warmup + 1)
+        span = max(self.max_iter - warmup, 1)
+        progress = min(epoch - warmup, span) / span
+        return (
+            self.eta_min
+            + (self.eta0 - self.eta_min) * (1 + math.cos(math.pi * progress)) / 2
+        )
+
+
+@dataclass(frozen=True)
+class FitConfig:
+    """The fit as the driver sees it (see the module docstring)."""
+
+    estimator_name: str
+    classifier: bool
+    loss: str
+    epsilon: float
+    penalty: Penalty
+    schedule: Schedule
+    solver: object  # a Solver object
+    batch_size: object  # int or 'full'
+    clip_norm: float  # 0: none
+    clip_value: float  # 0: none
+    average: int
+    fit_intercept: bool
+    shuffle: bool
+    shuffle_block_size: object  # int or None
+    tol: float  # -inf: no stopping rule
+    n_iter_no_change: int
+    early_stopping: bool
+    restore_best_weights: bool
+    keep_adaptive_state: bool
+    verbose: int
+
+    @classmethod
+    def of(cls, est):
+        """The configuration of estimator ``est``'s current parameters."""
+        from skgd import _jit
+
+        solver = get_solver(est.solver)
+        lr = est.learning_rate
+        optimal_init = 0.0
+        if lr == "optimal":
+            optimal_init = _jit.base().optimal_t0(
+                LOSS_CODES[est.loss], float(est.alpha), float(est.epsilon)
+            )
+        schedule = Schedule(
+            learning_rate=lr, eta0=float(est.eta0), power_t=float(est.power_t),
+            optimal_init=optimal_init, gamma=float(est.gamma),
+            step_size=int(est.step_size), eta_min=float(est.eta_min),
+            warmup_epochs=int(est.warmup_epochs), max_iter=int(est.max_iter),
+        )  # fmt: skip
+        return cls(
+            estimator_name=type(est).__name__,
+            classifier=is_classifier(est),
+            loss=est.loss,
+            epsilon=float(est.epsilon),
+            penalty=Penalty.of(est.penalty, est.alpha, est.l1_ratio),
+            schedule=schedule,
+            solver=solver,
+            batch_size=est.batch_size,
+            clip_norm=float(est.clip_norm or 0.0),
+            clip_value=float(est.clip_value or 0.0),
+            average=int(est.average),
+            fit_intercept=bool(est.fit_intercept),
+            shuffle=bool(est.shuffle),
+            shuffle_block_size=est.shuffle_block_size,
+            tol=-np.inf if est.tol is None else float(est.tol),
+            n_iter_no_change=int(est.n_iter_no_change),
+            early_stopping=bool(est.early_stopping),
+            restore_best_weights=bool(est.restore_best_weights),
+            keep_adaptive_state=bool(est.keep_adaptive_state),
+            verbose=int(est.verbose),
+        )
+
+    @property
+    def loss_code(self):
+        return LOSS_CODES[self.loss]
+
+    @property
+    def exact(self):
+        """Whether the fit runs scikit-learn's per-sample SGD algorithm."""
+        return exact_path(self.solver, self.batch_size, self.clip_norm, self.clip_value)
+
+    @property
+    def compiled(self):
+        """Whether the solver has a rule to compile (else: its numpy
+        ``update``, on the numpy path)."""
+        return type(self.solver)._own("rule") is not None
+
+    def objective(self):
+        """The kernels' objective record (loss and normalised penalty)."""
+        from skgd._jit._records import Objective
+
+        p = self.penalty
+        return Objective.make(
+            loss=self.loss_code, eps=self.epsilon, alpha=p.alpha,
+            l1_ratio=p.l1_ratio, lam=p.lam, use_l1=p.use_l1, use_l2=p.use_l2,
+            penalized=p.name is not None,
+        )  # fmt: skip
+
+    def schedule_record(self, eta, normalize):
+        """The kernels' schedule record at the epoch's rate ``eta``."""
+        from skgd._jit._records import Schedule as Record
+
+        s = self.schedule
+        return Record.make(
+            code=s.code, eta=eta, eta0=s.eta0, power_t=s.power_t,
+            optimal_init=s.optimal_init, normalize=normalize,
+        )  # fmt: skip
