@@ -195,6 +195,16 @@ class FitConfig:
         """Whether the fit runs scikit-learn's per-sample SGD algorithm."""
         return exact_path(self.solver, self.batch_size, self.clip_norm, self.clip_value)
 
+    def general(self, n_out):
+        """Whether the mini-batch updates take the kernels' general pass
+        (several outputs, clipping, L1 or averaging) rather than their
+        simple one."""
+        return not (
+            n_out == 1
+            and not (self.clip_norm or self.clip_value or self.average)
+            and not self.penalty.use_l1
+        )
+
     @property
     def compiled(self):
         """Whether the solver has a rule to compile (else: its numpy

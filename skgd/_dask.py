@@ -255,7 +255,8 @@ class DaskPath:
         kwargs = dict(problem=problem, state=state, reset_state=reset_state)
         module = None
         if config.compiled:
-            module = compiled_kernels(config.solver, model[0].dtype)
+            general = config.general(data.n_out)
+            module = compiled_kernels(config.solver, model[0].dtype, general)
         if module is not None:
             self.step = KernelPath(config, data, *model, module=module, **kwargs)
         else:

@@ -211,11 +211,11 @@ def solver_state(problem, solver, n_coef, dtype, reset):
     return old
 
 
-def compiled_kernels(solver, dtype):
-    """The generated module of ``solver``'s rule, its kernel compiled for
-    ``dtype``; or None, with a warning that names the line numba refused,
-    when the rule cannot be compiled (the fit then runs on the numpy
-    path)."""
+def compiled_kernels(solver, dtype, general):
+    """The generated module of ``solver``'s rule (``general`` or simple),
+    its kernel compiled for ``dtype``; or None, with a warning that names
+    the line numba refused, when the rule cannot be compiled (the fit then
+    runs on the numpy path)."""
     from numba.core.errors import NumbaError
 
     from skgd import _jit
@@ -223,7 +223,7 @@ def compiled_kernels(solver, dtype):
 
     name = type(solver).__name__
     try:
-        module = _jit.for_solver(solver)
+        module = _jit.for_solver(solver, general)
     except SourceUnavailable as exc:
         warnings.warn(
             f"{name}'s rule cannot be compiled: {exc}. The fit runs on the numpy "
@@ -261,7 +261,8 @@ def _make_path(config, data, model, problem, state, reset_state):
         return ExactPath(config, data, *model)
     kwargs = dict(problem=problem, state=state, reset_state=reset_state)
     if config.compiled:
-        module = compiled_kernels(config.solver, model[0].dtype)
+        general = config.general(data.n_out)
+        module = compiled_kernels(config.solver, model[0].dtype, general)
         if module is not None:
             return KernelPath(config, data, *model, module=module, **kwargs)
     return NumpyPath(config, data, *model, **kwargs)

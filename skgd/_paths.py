@@ -361,7 +361,9 @@ class KernelPath(_BatchPath):
         from skgd import _jit
 
         c, d = self.config, self.data
-        self.kernels = module if module is not None else _jit.for_solver(self.solver)
+        if module is None:
+            module = _jit.for_solver(self.solver, c.general(d.n_out))
+        self.kernels = module
         self.hp = np.array(
             [float(getattr(self.solver, n)) for n in self.kernels.HYPER],
             dtype=np.float64,
@@ -452,7 +454,8 @@ class NumpyPath(_BatchPath):
         from skgd import _jit
 
         self.kernels = _jit.base()
-        self.step = _jit.for_solver(_GivenDirection)
+        general = self.config.general(self.data.n_out)
+        self.step = _jit.for_solver(_GivenDirection, general)
         n_samples, n_features = self.data.X.shape
         self.scratch = scratch(self.data.n_out, n_samples, n_features, False, False)
         self.direction = np.zeros((1, self.coef.shape[0] + self.data.n_out))

@@ -18,13 +18,14 @@ def base():
     return _base[0]
 
 
-def for_solver(solver):
+def for_solver(solver, general=False):
     """The generated module of ``solver``'s rule (a Solver instance or
-    class)."""
+    class), for fits with several outputs, clipping, L1 or averaging
+    (``general``) or the others."""
     from skgd._jit import _generate
 
     cls = solver if isinstance(solver, type) else type(solver)
-    return _generate.for_solver(cls)
+    return _generate.for_solver(cls, general)
 
 
 def builtin_kernels():
@@ -36,10 +37,11 @@ def builtin_kernels():
 
     b = base()
     modules = []
-    for cls in [c for c, _ in REGISTRY.values()] + [_GivenDirection]:
-        module = for_solver(cls)
-        if module not in modules:
-            modules.append(module)
+    for general in (False, True):
+        for cls in [c for c, _ in REGISTRY.values()] + [_GivenDirection]:
+            module = for_solver(cls, general)
+            if module not in modules:
+                modules.append(module)
     shared = [b.batch_gradient, b.sgd_epoch, b.finish_sums, b.reset_wscale]
     return shared + [m.run_epoch for m in modules] + [b.shuffle_order, b.optimal_t0]
 

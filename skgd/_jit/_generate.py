@@ -6,7 +6,7 @@ cache: the function becomes an address (a new compilation, and a new cache
 file, in every process).  So skgd writes each solver's kernel into a module
 of its own: the solver's functions, the glue the template reads
 (``skgd._jit._template``: ``hyper``, ``begin``, ``prepare``,
-``coordinate``, ``complete``, ``simple_pass``), then the template itself,
+``coordinate``, ``complete``, ``GENERAL``, ``SPLIT``), then the template,
 whose calls of the rule are then calls of module globals, which numba
 caches.  The module is named by a hash of its text and of the layer
 (``skgd._jit._compile.layer_digest``): an edit of the rule, of the template
@@ -49,6 +49,10 @@ STATE = {state!r}
 {functions}
 
 # ---- the names the template reads
+GENERAL = {general}
+SPLIT = {split}
+
+
 @_inline(error_model="numpy")
 def hyper(hp):
     return ({hyper_tuple})
@@ -77,8 +81,6 @@ def complete(a, b, h, p):
 
 # ---- the template (skgd._jit._template)
 {template}
-
-simple_pass = {pass_fn}
 
 run_epoch = _e.minibatch_kernel(minibatch_epoch)
 '''
@@ -205,9 +207,11 @@ def _call(name, params, where):
     return f"{name}({', '.join(where(p) for p in params)})"
 
 
-def solver_source(cls):
-    """The source of the generated module of solver class ``cls``'s rule;
-    raises ``RuleError`` when the rule breaks the protocol."""
+def solver_source(cls, general):
+    """The source of the generated module of solver class ``cls``'s rule,
+    for the fits of ``general`` updates (several outputs, clipping, L1 or
+    averaging) or the others; raises ``RuleError`` when the rule breaks the
+    protocol."""
     sources = {}
     trees = {}
     origins = {}
@@ -295,7 +299,8 @@ def solver_source(cls):
         imports=imports,
         template=body,
         qualname=f"{owner.__module__}.{owner.__qualname__}",
-        pass_fn="split_pass" if split else "fused_pass",
+        general=bool(general),
+        split=split,
         hyper=hyper,
         state=state,
         origin=", ".join(f"{n}: {p}, line {ln}" for n, (p, ln) in origins.items()),
@@ -325,9 +330,10 @@ def solver_source(cls):
     return text
 
 
-def for_solver(cls):
-    """The generated module of solver class ``cls``'s rule."""
-    text = solver_source(cls)
+def for_solver(cls, general):
+    """The generated module of solver class ``cls``'s rule (see
+    ``solver_source``)."""
+    text = solver_source(cls, general)
     return load(_stem("solver", text), text)
 
 

@@ -10,4 +10,5 @@ def _placeholder(*args):
     )
 
 
-hyper = begin = prepare = coordinate = complete = simple_pass = _placeholder
+hyper = begin = prepare = coordinate = complete = _placeholder
+GENERAL = SPLIT = False

@@ -12,9 +12,14 @@ from update to update, at the start of a call after ``t0`` updates),
 ``coordinate(g, S, c, h, p, catch_up)`` (the rule on coordinate ``c`` of the
 state matrix ``S``, each state entry first times ``catch_up``, the decay it
 owes for the updates that skipped it; returns the rule's two
-intermediates), ``complete(a, b, h, p)`` (the direction from them) and
-``simple_pass`` (``split_pass`` for a rule with two intermediates, else
-``fused_pass``).  Here they are placeholders, so that the file imports.
+intermediates) and ``complete(a, b, h, p)`` (the direction from them); and
+two constants: ``SPLIT``, whether the rule returns two intermediates (then
+``split_pass`` takes its simple updates), and ``GENERAL``, whether the
+module serves fits with several outputs, clipping, L1 or averaging (every
+update then takes ``column_pass``'s general version; else its simple one,
+or ``split_pass``).  A fit uses one of a rule's two modules, and numba
+compiles only the passes it reaches.  Here they are placeholders, so that
+the file imports.
 """
 
 import math
@@ -24,12 +29,13 @@ import numpy as np
 from skgd._jit._compile import inline, jit
 from skgd._jit._epoch import MB_AVG_COUNT, MB_STEP, MB_U, finish, gather, with_step
 from skgd._jit._placeholders import (  # noqa: F401 - names of the template
+    GENERAL,
+    SPLIT,
     begin,
     complete,
     coordinate,
     hyper,
     prepare,
-    simple_pass,
 )
 from skgd._jit._rows import U, shuffle_order, worth_prefetching
 from skgd._jit._schedule import schedule_eta
@@ -124,12 +130,6 @@ def column_pass(simple, ps, rows, model, scratch, h, p, norms):
 
 
 @jit(error_model="numpy")
-def fused_pass(ps, rows, model, scratch, h, p, norms):
-    """``column_pass`` for one output without clipping, L1 or averaging."""
-    return column_pass(True, ps, rows, model, scratch, h, p, norms)
-
-
-@jit(error_model="numpy")
 def split_pass(ps, rows, model, scratch, h, p, norms):
     """``column_pass`` for a solver whose rule returns two intermediates
     (the adaptive solvers: a numerator and a radicand), for one output
@@ -204,15 +204,15 @@ def update(rows, model, objective, control, scratch, ps, h, p, norms, eta_t):
         u += objective.l1_ratio * eta_t * objective.alpha
     decay = max(0.0, 1.0 - eta_t * objective.lam) if control.decoupled else 1.0
     ps = with_step(ps, u, decay, scale)
-    simple = n_out == 1 and not (ps.prepared or ps.use_l1 or ps.use_avg)
-    simple = simple and ps.clip_value <= 0
     # ---- coefficients, one pass per touched column: gradient (mean + coupled
     # L2, clipped), solver direction, step, decoupled decay, L1 truncation,
     # running norms, averaging
-    if not simple:
+    if GENERAL:
         norms = column_pass(False, ps, rows, model, scratch, h, p, norms)
+    elif SPLIT:
+        norms = split_pass(ps, rows, model, scratch, h, p, norms)
     else:
-        norms = simple_pass(ps, rows, model, scratch, h, p, norms)
+        norms = column_pass(True, ps, rows, model, scratch, h, p, norms)
     return norms, u
 
 
