@@ -66,6 +66,14 @@ class Penalty:
         """The strength of the L2 part: ``alpha * (1 - l1_ratio)``, or 0."""
         return self.alpha * (1.0 - self.l1_ratio) if self.use_l2 else 0.0
 
+    def strength(self, name):
+        """The strength of the penalty's part ``name``: ``'l1'``, ``alpha *
+        l1_ratio``, or ``'l2'``, ``alpha * (1 - l1_ratio)`` (0 when the
+        penalty has no such part), as a solver's rule reads it."""
+        if name == "l1":
+            return self.alpha * self.l1_ratio if self.use_l1 else 0.0
+        return self.lam
+
     def value(self, w):
         """The penalty of the coefficients ``w``."""
         return _losses.penalty_value(self.name, w, self.alpha, self.l1_ratio)
@@ -195,14 +203,22 @@ class FitConfig:
         """Whether the fit runs scikit-learn's per-sample SGD algorithm."""
         return exact_path(self.solver, self.batch_size, self.clip_norm, self.clip_value)
 
+    @property
+    def proximal(self):
+        """Whether the solver owns the penalty (its ``proximal`` step): the
+        update order's L2 gradient, decoupled decay and L1 truncation are
+        then left out."""
+        return type(self.solver)._own("proximal") is not None
+
     def general(self, n_out):
         """Whether the mini-batch updates take the kernels' general pass
-        (several outputs, clipping, L1 or averaging) rather than their
-        simple one."""
+        (several outputs, clipping, L1, averaging or a proximal step) rather
+        than their simple one."""
         return not (
             n_out == 1
             and not (self.clip_norm or self.clip_value or self.average)
             and not self.penalty.use_l1
+            and not self.proximal
         )
 
     @property
@@ -216,9 +232,14 @@ class FitConfig:
         from skgd._jit._records import Objective
 
         p = self.penalty
+        # a solver that owns the penalty applies it itself: the update order
+        # then adds no L2 gradient, decays nothing and truncates nothing (the
+        # objective still counts the whole penalty)
+        own = self.proximal
         return Objective.make(
             loss=self.loss_code, eps=self.epsilon, alpha=p.alpha,
-            l1_ratio=p.l1_ratio, lam=p.lam, use_l1=p.use_l1, use_l2=p.use_l2,
+            l1_ratio=p.l1_ratio, lam=0.0 if own else p.lam,
+            use_l1=p.use_l1 and not own, use_l2=p.use_l2 and not own,
             penalized=p.name is not None,
         )  # fmt: skip
 

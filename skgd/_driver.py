@@ -211,6 +211,25 @@ def solver_state(problem, solver, n_coef, dtype, reset):
     return old
 
 
+def _numpy_path_instead(solver, why):
+    """Warn that the fit of ``solver`` runs on the numpy path because
+    ``why``; or raise, when the solver owns the penalty (its proximal step
+    runs compiled only)."""
+    name = type(solver).__name__
+    if type(solver)._own("proximal") is not None:
+        raise ValueError(
+            f"{why}. {name} owns the penalty (it defines proximal), and a solver's "
+            "proximal step runs only in the compiled kernels: make the rule "
+            "compile, or let the estimator apply the penalty (no proximal)."
+        )
+    warnings.warn(
+        f"{why}. The fit runs on the numpy path, one Python call per batch: it "
+        "will be slow.",
+        UserWarning,
+        stacklevel=7,
+    )
+
+
 def compiled_kernels(solver, dtype, general):
     """The generated module of ``solver``'s rule (``general`` or simple),
     its kernel compiled for ``dtype``; or None, with a warning that names
@@ -225,12 +244,7 @@ def compiled_kernels(solver, dtype, general):
     try:
         module = _jit.for_solver(solver, general)
     except SourceUnavailable as exc:
-        warnings.warn(
-            f"{name}'s rule cannot be compiled: {exc}. The fit runs on the numpy "
-            "path, one Python call per batch: it will be slow.",
-            UserWarning,
-            stacklevel=6,
-        )
+        _numpy_path_instead(solver, f"{name}'s rule cannot be compiled: {exc}")
         return None
     try:
         if hasattr(module.run_epoch, "compile_for"):
@@ -240,12 +254,8 @@ def compiled_kernels(solver, dtype, general):
         at = "" if where is None else " at %s, line %d: %r" % where
         first = str(exc).strip().splitlines()
         reason = next((t for t in first if t and not t.startswith("Failed in")), "")
-        warnings.warn(
-            f"numba cannot compile the rule of {name}{at} ({reason.strip()}). The "
-            "fit runs on the numpy path, one Python call per batch: it will be "
-            "slow.",
-            UserWarning,
-            stacklevel=6,
+        _numpy_path_instead(
+            solver, f"numba cannot compile the rule of {name}{at} ({reason.strip()})"
         )
         return None
     return module
@@ -260,6 +270,17 @@ def _make_path(config, data, model, problem, state, reset_state):
     if config.exact and not data.vector_out:
         return ExactPath(config, data, *model)
     kwargs = dict(problem=problem, state=state, reset_state=reset_state)
+    if config.solver.row_state:
+        raise ValueError(
+            f"{type(config.solver).__name__} keeps state per row "
+            f"(row_state={tuple(config.solver.row_state)!r}): skgd's kernels do not "
+            "run such solvers yet; keep its state per coordinate (state)."
+        )
+    if config.proximal and not config.compiled:
+        raise ValueError(
+            f"{type(config.solver).__name__} defines proximal but no rule: a solver "
+            "that owns the penalty gives its direction by rule(g, ...), compiled."
+        )
     if config.compiled:
         general = config.general(data.n_out)
         module = compiled_kernels(config.solver, model[0].dtype, general)

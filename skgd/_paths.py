@@ -365,7 +365,7 @@ class KernelPath(_BatchPath):
             module = _jit.for_solver(self.solver, c.general(d.n_out))
         self.kernels = module
         self.hp = np.array(
-            [float(getattr(self.solver, n)) for n in self.kernels.HYPER],
+            [self._hyper(n) for n in self.kernels.HYPER],
             dtype=np.float64,
         )
         self.S = _state_matrix(self.state, self.kernels.STATE, self.coef.dtype)
@@ -388,6 +388,15 @@ class KernelPath(_BatchPath):
         split = _split(self.solver)
         decays = self.lazy_mode and self.solver.lazy_decay is not None
         self.scratch = scratch(d.n_out, n_samples, n_features, split, decays)
+
+    def _hyper(self, name):
+        """The value of the rule's hyperparameter ``name``: the solver's
+        parameter, or one of the penalty's strengths."""
+        from skgd._jit._generate import PENALTY_NAMES
+
+        if name in PENALTY_NAMES and name not in self.solver._get_param_names():
+            return float(self.config.penalty.strength(name))
+        return float(getattr(self.solver, name))
 
     def epoch(self, eta, order, do_shuffle, blocks):
         """One epoch: (sum of losses, sum of objective terms, rows used)."""

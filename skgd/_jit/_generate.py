@@ -6,7 +6,8 @@ cache: the function becomes an address (a new compilation, and a new cache
 file, in every process).  So skgd writes each solver's kernel into a module
 of its own: the solver's functions, the glue the template reads
 (``skgd._jit._template``: ``hyper``, ``begin``, ``prepare``,
-``coordinate``, ``complete``, ``GENERAL``, ``SPLIT``), then the template,
+``coordinate``, ``complete``, ``proximal``, ``GENERAL``, ``PROXIMAL``,
+``SPLIT``), then the template,
 whose calls of the rule are then calls of module globals, which numba
 caches.  The module is named by a hash of its text and of the layer
 (``skgd._jit._compile.layer_digest``): an edit of the rule, of the template
@@ -40,7 +41,8 @@ SOLVER = '''"""skgd's kernels for the rule of {qualname} (generated: do not edit
 from skgd._jit import _entries as _e
 from skgd._jit._compile import inline as _inline
 
-#: the hyperparameters of the rule, in the order of ``model.hp``
+#: the hyperparameters of the rule, in the order of ``model.hp`` (``l1``
+#: and ``l2``: the penalty's strengths)
 HYPER = {hyper!r}
 #: the state vectors, in the order of the rows of ``model.S``
 STATE = {state!r}
@@ -50,6 +52,7 @@ STATE = {state!r}
 
 # ---- the names the template reads
 GENERAL = {general}
+PROXIMAL = {proximal}
 SPLIT = {split}
 
 
@@ -79,6 +82,11 @@ def complete(a, b, h, p):
     return {complete_call}
 
 
+@_inline(error_model="numpy")
+def proximal(z, eta, h, p):
+    return {proximal_call}
+
+
 # ---- the template (skgd._jit._template)
 {template}
 
@@ -102,6 +110,12 @@ def template():
         and getattr(node, "module", None) != "skgd._jit._placeholders"
     ]  # fmt: skip
     return "\n".join(imports), body.split("\n", 1)[1].strip() + "\n"
+
+
+#: the names by which a rule reads the penalty's strengths: ``alpha *
+#: l1_ratio`` and ``alpha * (1 - l1_ratio)`` (each 0 when the penalty has no
+#: such part)
+PENALTY_NAMES = ("l1", "l2")
 
 
 class RuleError(ValueError):
@@ -215,14 +229,16 @@ def solver_source(cls, general):
     sources = {}
     trees = {}
     origins = {}
-    for name in ("rule", "finish", "begin", "prepare"):
+    for name in ("rule", "finish", "begin", "prepare", "proximal"):
         text, tree, origin = _function(cls, name)
         if text is not None:
             sources[name], trees[name], origins[name] = text, tree, origin
     if "rule" not in trees:
         raise RuleError(f"{cls.__name__} defines no rule")
     rule = trees["rule"]
-    finish, begin, prepare = (trees.get(n) for n in ("finish", "begin", "prepare"))
+    finish, begin, prepare, prox = (
+        trees.get(n) for n in ("finish", "begin", "prepare", "proximal")
+    )
     state = tuple(cls.state)
     rule_params = _params(rule)
     if rule_params[: 1 + len(state)] != ["g", *state]:
@@ -233,7 +249,9 @@ def solver_source(cls, general):
         )
     names = set(cls._get_param_names())
     used = {p for f in trees.values() for p in _params(f)}
+    # the constructor's parameters, then the penalty's strengths
     hyper = tuple(n for n in cls._get_param_names() if n in used)
+    hyper += tuple(n for n in PENALTY_NAMES if n in used and n not in names)
     values = list(getattr(cls, "prepared", ()))
     if values and prepare is None:
         raise RuleError(
@@ -242,7 +260,10 @@ def solver_source(cls, general):
         )
     carry = []
     if prepare is not None:
-        carry = [p for p in _params(prepare) if p not in names and p != "t"]
+        carry = [
+            p for p in _params(prepare)
+            if p not in names and p != "t" and p not in PENALTY_NAMES
+        ]  # fmt: skip
         if begin is None and carry:
             raise RuleError(
                 f"prepare takes {carry!r}, which are no hyperparameters: what a "
@@ -254,8 +275,9 @@ def solver_source(cls, general):
             return f"h[{hyper.index(p)}]"
         raise RuleError(
             f"{p!r} is neither a state vector ({', '.join(state) or 'none'}), a "
-            f"hyperparameter ({', '.join(sorted(names)) or 'none'}) nor a prepared "
-            f"value ({', '.join(values) or 'none'}) of {cls.__name__}"
+            f"hyperparameter ({', '.join(sorted(names)) or 'none'}), a prepared "
+            f"value ({', '.join(values) or 'none'}) of {cls.__name__} nor a "
+            "strength of the penalty (l1, l2)"
         )
 
     def rule_arg(p):
@@ -293,13 +315,26 @@ def solver_source(cls, general):
         )
     else:
         complete_call = "a"
+    if prox is None:
+        proximal_call = "z"
+    else:
+        fp = _params(prox)
+        if fp[:2] != ["w", "eta"]:
+            raise RuleError(
+                f"proximal(w, eta, ...) must take the coefficient w after the step "
+                f"and the step's rate eta first; it takes ({', '.join(fp)})"
+            )
+        proximal_call = (
+            "_proximal(z, eta" + "".join(", " + rule_arg(p) for p in fp[2:]) + ")"
+        )
     owner = next(c for c in cls.__mro__ if "rule" in c.__dict__)  # not Solver
     imports, body = template()
     text = SOLVER.format(
         imports=imports,
         template=body,
         qualname=f"{owner.__module__}.{owner.__qualname__}",
-        general=bool(general),
+        general=bool(general) or prox is not None,
+        proximal=prox is not None,
         split=split,
         hyper=hyper,
         state=state,
@@ -315,6 +350,7 @@ def solver_source(cls, general):
         state_writes=writes,
         intermediates="r[0], r[1]" if split else "r[0], 0.0",
         complete_call=complete_call,
+        proximal_call=proximal_call,
     )
     # where each copied function starts, here and in its file (for messages)
     lines = text.splitlines()

@@ -10,5 +10,5 @@ def _placeholder(*args):
     )
 
 
-hyper = begin = prepare = coordinate = complete = _placeholder
-GENERAL = SPLIT = False
+hyper = begin = prepare = coordinate = complete = proximal = _placeholder
+GENERAL = PROXIMAL = SPLIT = False

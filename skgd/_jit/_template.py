@@ -12,12 +12,15 @@ from update to update, at the start of a call after ``t0`` updates),
 ``coordinate(g, S, c, h, p, catch_up)`` (the rule on coordinate ``c`` of the
 state matrix ``S``, each state entry first times ``catch_up``, the decay it
 owes for the updates that skipped it; returns the rule's two
-intermediates) and ``complete(a, b, h, p)`` (the direction from them); and
-two constants: ``SPLIT``, whether the rule returns two intermediates (then
-``split_pass`` takes its simple updates), and ``GENERAL``, whether the
-module serves fits with several outputs, clipping, L1 or averaging (every
-update then takes ``column_pass``'s general version; else its simple one,
-or ``split_pass``).  A fit uses one of a rule's two modules, and numba
+intermediates), ``complete(a, b, h, p)`` (the direction from them) and
+``proximal(z, eta, h, p)`` (the solver's proximal step of a coefficient
+``z`` after the step, at rate ``eta``, when it owns the penalty); and three
+constants: ``SPLIT``, whether the rule returns two intermediates (then
+``split_pass`` takes its simple updates), ``GENERAL``, whether the module
+serves fits with several outputs, clipping, L1, averaging or a solver's
+proximal step (every update then takes ``column_pass``'s general version;
+else its simple one, or ``split_pass``), and ``PROXIMAL``, whether the
+solver owns the penalty.  A fit uses one of a rule's two modules, and numba
 compiles only the passes it reaches.  Here they are placeholders, so that
 the file imports.
 """
@@ -30,12 +33,14 @@ from skgd._jit._compile import inline, jit
 from skgd._jit._epoch import MB_AVG_COUNT, MB_STEP, MB_U, finish, gather, with_step
 from skgd._jit._placeholders import (  # noqa: F401 - names of the template
     GENERAL,
+    PROXIMAL,
     SPLIT,
     begin,
     complete,
     coordinate,
     hyper,
     prepare,
+    proximal,
 )
 from skgd._jit._rows import U, shuffle_order, worth_prefetching
 from skgd._jit._schedule import schedule_eta
@@ -115,6 +120,8 @@ def column_pass(simple, ps, rows, model, scratch, h, p, norms):
                 elif z < 0.0:
                     new = ct(min(0.0, z + (u - q[c])))
                 q[c] = q[c] + (np.float64(new) - z)
+            if PROXIMAL:  # the solver owns the penalty: its proximal step
+                new = ct(proximal(np.float64(new), eta_t, h, p))
             w[c] = new
             nw = np.float64(new)
             sq_norm += nw * nw - old * old

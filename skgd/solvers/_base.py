@@ -99,6 +99,22 @@ class Solver(BaseEstimator):
     - optionally ``lazy_decay``: the hyperparameter by which the state of a
       coordinate decays per update that skips it (RMSProp's ``rho``), so
       that lazy sparse updates catch it up exactly.
+    - optionally ``proximal(w, eta, *names)``: the solver owns the penalty
+      (proximal methods: FTRL-Proximal, SAGA, ISTA).  The update order then
+      adds no L2 term to the gradient, decays nothing and truncates nothing;
+      instead every coefficient, after its step ``w - eta * direction``,
+      becomes ``proximal(w, eta, ...)``.  Any function of the protocol may
+      read the penalty's strengths by the names ``l1`` (``alpha *
+      l1_ratio``) and ``l2`` (``alpha * (1 - l1_ratio)``), each 0 when the
+      penalty has no such part.  The intercept is not penalized.
+    - ``row_state`` (reserved): the names of state vectors kept per training
+      row and output rather than per coordinate (SAGA's stored loss
+      derivatives).  The kernels do not run such solvers yet: a solver that
+      sets it is refused when it fits.
+
+    Rule, state vectors and the hooks are the whole of a compiled solver:
+    the update order (gradient, L2, clipping, step, L1, averaging), the
+    batch sizes, sparse input and both dtypes come from the kernels.
 
     The numpy :meth:`update` then follows from the rule.  A solver that
     defines only :meth:`update` (and :meth:`init_state` when its state is
@@ -134,6 +150,9 @@ class Solver(BaseEstimator):
     prepared = ()
     #: the hyperparameter by which the state decays per skipped update
     lazy_decay = None
+    #: the names of state vectors kept per training row and output
+    #: (reserved: no kernel runs such a solver yet)
+    row_state = ()
     #: the names this class registers: name -> constructor parameters
     names = {}
     #: the type of the state ``init_state`` creates
@@ -232,6 +251,27 @@ class Solver(BaseEstimator):
         prepared : tuple of float
             The values of ``prepared``; with ``begin``, ``(carried,
             prepared)``.
+        """
+        raise NotImplementedError
+
+    @staticmethod
+    def proximal(w, eta, *values):
+        """The solver's proximal step: it owns the penalty (optional).
+
+        Parameters
+        ----------
+        w : float
+            A coefficient after its step ``w - eta * direction``.
+        eta : float
+            The rate of the step.
+        *values : float
+            Hyperparameters, values of ``prepared`` and the penalty's
+            strengths ``l1`` and ``l2``, by name.
+
+        Returns
+        -------
+        w : float
+            The coefficient after the proximal step of the penalty.
         """
         raise NotImplementedError
 
