@@ -261,6 +261,28 @@ def _same(a, b):
     return a == b
 
 
+def _largest_relative_difference(ref, got, keys):
+    """The largest relative difference between the numeric arrays ``keys``
+    of two records (inf where one is missing or shapes differ)."""
+    worst = 0.0
+    for k in keys if isinstance(keys, list) else ():
+        if got is None or k not in ref or k not in got:
+            return np.inf
+        try:
+            a = np.asarray(ref[k], dtype=np.float64)
+            b = np.asarray(got[k], dtype=np.float64)
+        except (TypeError, ValueError):
+            continue
+        if a.shape != b.shape:
+            return np.inf
+        scale = np.maximum(np.abs(a), np.abs(b))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rel = np.where(scale > 0, np.abs(a - b) / scale, 0.0)
+        if rel.size:
+            worst = max(worst, float(np.nanmax(rel)))
+    return worst
+
+
 def main(argv):
     mode, path = argv[1], argv[2]
     results = compute()
@@ -283,8 +305,13 @@ def main(argv):
                 or not _same(ref[k], got[k])]  # fmt: skip
         if diff:
             bad.append((name, diff))
+    worst = 0.0
     for name, diff in bad:
-        print("DIFFERS", name, diff)
+        rel = _largest_relative_difference(recorded[name], results.get(name), diff)
+        worst = max(worst, rel)
+        print("DIFFERS", name, diff, f"(largest relative difference {rel:.2g})")
+    if bad:
+        print(f"largest relative difference of all: {worst:.2g}")
     print(f"{len(recorded) - len(bad)} of {len(recorded)} fits bit for bit equal")
     return 1 if bad else 0
 
