@@ -140,6 +140,55 @@ def adam_rule(g, state, t, idx, absent, *, beta_1=0.9, beta_2=0.999, epsilon=1e-
     return m_hat / (np.sqrt(v_hat) + epsilon)
 
 
+def amsgrad_rule(g, state, t, idx, absent, *, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    # PyTorch's Adam(amsgrad=True): the bias correction of v is taken out of
+    # the square root of the running maximum
+    m, v, v_max = state["m"], state["v"], state["v_max"]
+    m[idx] = beta_1 * m[idx] + (1.0 - beta_1) * g
+    v[idx] = beta_2 * v[idx] + (1.0 - beta_2) * g * g
+    v_max[idx] = np.maximum(v_max[idx], v[idx])
+    step_size = 1.0 / (1.0 - beta_1**t)
+    denom = np.sqrt(v_max[idx]) / np.sqrt(1.0 - beta_2**t) + epsilon
+    return step_size * m[idx] / denom
+
+
+def nadam_rule(
+    g, state, t, idx, absent, *, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+    momentum_decay=0.004,
+):  # fmt: skip
+    # PyTorch's NAdam, its two parameter updates summed into one direction
+    def mu(s):
+        return beta_1 * (1.0 - 0.5 * 0.96 ** (s * momentum_decay))
+
+    mu_product = np.prod([mu(s) for s in range(1, t + 1)])
+    m, v = state["m"], state["v"]
+    m[idx] = beta_1 * m[idx] + (1.0 - beta_1) * g
+    v[idx] = beta_2 * v[idx] + (1.0 - beta_2) * g * g
+    denom = np.sqrt(v[idx] / (1.0 - beta_2**t)) + epsilon
+    grad_part = (1.0 - mu(t)) / (1.0 - mu_product) * g / denom
+    m_part = mu(t + 1) / (1.0 - mu_product * mu(t + 1)) * m[idx] / denom
+    return grad_part + m_part
+
+
+def adadelta_rule(g, state, t, idx, absent, *, rho=0.9, epsilon=1e-6):
+    # PyTorch's Adadelta (its lr is the estimator's eta)
+    square_avg, acc_delta = state["mean_sq"], state["mean_sq_delta"]
+    square_avg[absent] = rho * square_avg[absent]  # a zero gradient decays both
+    acc_delta[absent] = rho * acc_delta[absent]
+    square_avg[idx] = rho * square_avg[idx] + (1.0 - rho) * g * g
+    std = np.sqrt(square_avg[idx] + epsilon)
+    delta = np.sqrt(acc_delta[idx] + epsilon) / std * g
+    acc_delta[idx] = rho * acc_delta[idx] + (1.0 - rho) * delta * delta
+    return delta
+
+
+def lion_rule(g, state, t, idx, absent, *, beta_1=0.9, beta_2=0.99):
+    m = state["m"]
+    update = np.sign(beta_1 * m[idx] + (1.0 - beta_1) * g)  # sign(0) = 0
+    m[idx] = beta_2 * m[idx] + (1.0 - beta_2) * g
+    return update
+
+
 RULES = {
     "sgd": (sgd_rule, ()),
     "momentum": (momentum_rule, ("velocity",)),
@@ -148,7 +197,14 @@ RULES = {
     "rmsprop": (rmsprop_rule, ("mean_sq",)),
     "adam": (adam_rule, ("m", "v")),
     "adamw": (adam_rule, ("m", "v")),
+    "amsgrad": (amsgrad_rule, ("m", "v", "v_max")),
+    "nadam": (nadam_rule, ("m", "v")),
+    "adadelta": (adadelta_rule, ("mean_sq", "mean_sq_delta")),
+    "lion": (lion_rule, ("m",)),
 }
+#: the solvers whose default applies the L2 part of the penalty as decoupled
+#: weight decay
+DECOUPLED_BY_DEFAULT = ("adamw", "lion")
 
 
 # ---------------------------------------------------------------------------
@@ -202,6 +258,7 @@ def naive_fit(
     average=False,
     lazy="auto",
     solver_params=None,
+    decoupled_weight_decay=None,
 ):
     """Fit by the specified mini-batch rule, rows in order, no shuffling.
 
@@ -209,6 +266,8 @@ def naive_fit(
     rows in order (what one ``partial_fit`` call does).  Returns one
     :class:`Snapshot` per epoch, holding the reported ``coef_`` and
     ``intercept_`` (the averaged ones when averaging is on and has started).
+    ``decoupled_weight_decay`` (default: the solver's default) applies the L2
+    part of the penalty as a decay of the weights instead of a gradient.
     """
     sparse = sp.issparse(X)
     if sparse:
@@ -232,8 +291,10 @@ def naive_fit(
     lazy_updates = sparse and solver != "sgd" and lazy in (True, "auto")
     l1 = l1_share(penalty, l1_ratio)
     lam = l2_strength(penalty, alpha, l1_ratio)
-    lam_grad = 0.0 if solver == "adamw" else lam
-    lam_decay = lam if solver == "adamw" else 0.0
+    if decoupled_weight_decay is None:
+        decoupled_weight_decay = solver in DECOUPLED_BY_DEFAULT
+    lam_grad = 0.0 if decoupled_weight_decay else lam
+    lam_decay = lam if decoupled_weight_decay else 0.0
     intercept_decay = SPARSE_INTERCEPT_DECAY if sparse else 1.0
     avg_start = int(average)
 

@@ -59,6 +59,11 @@ def _configurations():
     )
     yield GDRegressor(learning_rate="exponential", gamma=0.99, eta0=0.01)
     yield GDRegressor(restore_best_weights=True, keep_adaptive_state=True)
+    yield GDRegressor(solver="lion", batch_size=32, eta0=0.01)
+    # Adadelta's rate is its own: the paper's method is a constant eta0 of 1
+    yield GDRegressor(
+        solver="adadelta", batch_size=32, eta0=1.0, learning_rate="constant"
+    )
 
 
 def _classifier_configurations():
@@ -96,6 +101,11 @@ def _classifier_configurations():
     yield GDClassifier(
         loss="log_loss", multi_class="multinomial", batch_size="full",
         learning_rate="adaptive", eta0=0.1, max_iter=3000, tol=1e-7,
+    )  # fmt: skip
+    yield GDClassifier(solver="amsgrad", batch_size=32, eta0=0.02)
+    yield GDClassifier(
+        loss="log_loss", multi_class="multinomial", solver="nadam", batch_size=16,
+        eta0=0.02,
     )  # fmt: skip
 
 

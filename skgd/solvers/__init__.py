@@ -3,16 +3,21 @@
 Pass an instance as ``solver=`` to :class:`skgd.GDRegressor` to set its
 hyperparameters (``GDRegressor(solver=Adam(beta_1=0.8))``); the names
 ``"sgd"``, ``"momentum"``, ``"nesterov"``, ``"adagrad"``, ``"rmsprop"``,
-``"adam"`` and ``"adamw"`` stand for the defaults.  Subclass :class:`Solver`
-to write your own: one class, whose rule skgd compiles (see
-:doc:`/custom_solver`).  Each solver is one file of this package, which
-registers its names when it is imported.
+``"adam"``, ``"adamw"``, ``"amsgrad"``, ``"nadam"``, ``"adadelta"`` and
+``"lion"`` stand for the defaults.  Subclass :class:`Solver` to write your
+own: one class, whose rule skgd compiles (see :doc:`/custom_solver`).  Each
+solver is one file of this package, which registers its names when it is
+imported.
 """
 
+from skgd.solvers._adadelta import Adadelta, AdadeltaState
 from skgd.solvers._adagrad import AdaGrad, AdaGradState
 from skgd.solvers._adam import Adam, AdamState, AdamW
+from skgd.solvers._amsgrad import AMSGrad, AMSGradState
 from skgd.solvers._base import REGISTRY, Solver, SolverState
+from skgd.solvers._lion import Lion, LionState
 from skgd.solvers._momentum import Momentum, MomentumState
+from skgd.solvers._nadam import Nadam, NadamState
 from skgd.solvers._rmsprop import RMSProp, RMSPropState
 from skgd.solvers._sgd import SGD
 
@@ -50,13 +55,21 @@ def get_solver(solver):
 
 __all__ = [
     "SGD",
+    "AMSGrad",
+    "AMSGradState",
     "AdaGrad",
     "AdaGradState",
+    "Adadelta",
+    "AdadeltaState",
     "Adam",
     "AdamState",
     "AdamW",
+    "Lion",
+    "LionState",
     "Momentum",
     "MomentumState",
+    "Nadam",
+    "NadamState",
     "RMSProp",
     "RMSPropState",
     "Solver",
