@@ -3,6 +3,7 @@ restoring the best weights, and an adaptive rate kept across partial_fit."""
 
 import math
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -182,3 +183,27 @@ def test_keep_adaptive_state(keep, data):
         assert_allclose(stream.loss_curve_, fitted.loss_curve_, rtol=1e-12)
     else:
         assert not np.allclose(stream.coef_, fitted.coef_, rtol=1e-6)
+
+
+@pytest.mark.parametrize("estimator", ["SGDRegressor", "GDRegressor"])
+@pytest.mark.parametrize("alpha", [1e-4, 1e-2, 1.0])
+def test_optimal_first_rate_is_the_documented_alpha_to_the_minus_quarter(
+    estimator, alpha
+):
+    """The user guide's account of the 'optimal' schedule's t0: the first
+    rate is alpha ** -0.25 (t0 = alpha ** -0.75).  One update from zero on
+    one row x = 1, y = 1 without penalty moves the weight by exactly that
+    rate times the loss derivative, -1."""
+    import sklearn.linear_model
+
+    import skgd
+
+    cls = getattr(skgd, estimator, None) or getattr(sklearn.linear_model, estimator)
+    reg = cls(
+        learning_rate="optimal", alpha=alpha, penalty=None, max_iter=1, tol=None,
+        fit_intercept=False, shuffle=False,
+    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg.fit([[1.0]], [1.0])
+    assert reg.coef_[0] == pytest.approx(alpha**-0.25, rel=1e-12)
