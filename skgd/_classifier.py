@@ -23,8 +23,17 @@ from skgd._callbacks import FitTask
 from skgd._codes import LOSS_CODES
 from skgd._driver import ProblemState
 from skgd._loss_functions import CLASSIFICATION_LOSS_FUNCTIONS
+from skgd._params import with_parameters
 
 
+@with_parameters(
+    defaults={"loss": "hinge", "learning_rate": "optimal", "power_t": 0.5},
+    insert={
+        "epsilon": {"n_jobs": None},
+        "n_iter_no_change": {"class_weight": None},
+        "clip_value": {"multi_class": "ovr"},
+    },
+)
 class GDClassifier(LinearClassifierMixin, BaseGD):
     """Linear classification by gradient descent, with pluggable solvers.
 
@@ -304,77 +313,6 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
 
     #: each loss's class and default parameters, as SGDClassifier's table
     loss_functions = CLASSIFICATION_LOSS_FUNCTIONS
-
-    def __init__(
-        self,
-        loss="hinge",
-        *,
-        penalty="l2",
-        alpha=0.0001,
-        l1_ratio=0.15,
-        fit_intercept=True,
-        max_iter=1000,
-        tol=1e-3,
-        shuffle=True,
-        verbose=0,
-        epsilon=0.1,
-        n_jobs=None,
-        random_state=None,
-        learning_rate="optimal",
-        eta0=0.01,
-        power_t=0.5,
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=5,
-        class_weight=None,
-        warm_start=False,
-        average=False,
-        solver="sgd",
-        batch_size=1,
-        clip_norm=None,
-        clip_value=None,
-        multi_class="ovr",
-        gamma=0.9,
-        step_size=10,
-        eta_min=0.0,
-        warmup_epochs=0,
-        restore_best_weights=False,
-        keep_adaptive_state=False,
-        shuffle_block_size=None,
-    ):
-        self.loss = loss
-        self.penalty = penalty
-        self.alpha = alpha
-        self.l1_ratio = l1_ratio
-        self.fit_intercept = fit_intercept
-        self.max_iter = max_iter
-        self.tol = tol
-        self.shuffle = shuffle
-        self.verbose = verbose
-        self.epsilon = epsilon
-        self.n_jobs = n_jobs
-        self.random_state = random_state
-        self.learning_rate = learning_rate
-        self.eta0 = eta0
-        self.power_t = power_t
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.class_weight = class_weight
-        self.warm_start = warm_start
-        self.average = average
-        self.solver = solver
-        self.batch_size = batch_size
-        self.clip_norm = clip_norm
-        self.clip_value = clip_value
-        self.multi_class = multi_class
-        self.gamma = gamma
-        self.step_size = step_size
-        self.eta_min = eta_min
-        self.warmup_epochs = warmup_epochs
-        self.restore_best_weights = restore_best_weights
-        self.keep_adaptive_state = keep_adaptive_state
-        self.shuffle_block_size = shuffle_block_size
 
     # ------------------------------------------------------------------
     def _binary_views(self, i, y, dtype):

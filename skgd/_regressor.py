@@ -18,8 +18,12 @@ from skgd._callbacks import FitTask
 from skgd._codes import REGRESSION_LOSSES
 from skgd._driver import ProblemState
 from skgd._loss_functions import REGRESSION_LOSS_FUNCTIONS
+from skgd._params import with_parameters
 
 
+@with_parameters(
+    defaults={"loss": "squared_error", "learning_rate": "invscaling", "power_t": 0.25}
+)
 class GDRegressor(RegressorMixin, BaseGD):
     """Linear regression by gradient descent, with pluggable solvers.
 
@@ -337,71 +341,6 @@ class GDRegressor(RegressorMixin, BaseGD):
 
     #: each loss's class and default parameters, as SGDRegressor's table
     loss_functions = REGRESSION_LOSS_FUNCTIONS
-
-    def __init__(
-        self,
-        loss="squared_error",
-        *,
-        penalty="l2",
-        alpha=0.0001,
-        l1_ratio=0.15,
-        fit_intercept=True,
-        max_iter=1000,
-        tol=1e-3,
-        shuffle=True,
-        verbose=0,
-        epsilon=0.1,
-        random_state=None,
-        learning_rate="invscaling",
-        eta0=0.01,
-        power_t=0.25,
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=5,
-        warm_start=False,
-        average=False,
-        solver="sgd",
-        batch_size=1,
-        clip_norm=None,
-        clip_value=None,
-        gamma=0.9,
-        step_size=10,
-        eta_min=0.0,
-        warmup_epochs=0,
-        restore_best_weights=False,
-        keep_adaptive_state=False,
-        shuffle_block_size=None,
-    ):
-        self.loss = loss
-        self.penalty = penalty
-        self.alpha = alpha
-        self.l1_ratio = l1_ratio
-        self.fit_intercept = fit_intercept
-        self.max_iter = max_iter
-        self.tol = tol
-        self.shuffle = shuffle
-        self.verbose = verbose
-        self.epsilon = epsilon
-        self.random_state = random_state
-        self.learning_rate = learning_rate
-        self.eta0 = eta0
-        self.power_t = power_t
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.warm_start = warm_start
-        self.average = average
-        self.solver = solver
-        self.batch_size = batch_size
-        self.clip_norm = clip_norm
-        self.clip_value = clip_value
-        self.gamma = gamma
-        self.step_size = step_size
-        self.eta_min = eta_min
-        self.warmup_epochs = warmup_epochs
-        self.restore_best_weights = restore_best_weights
-        self.keep_adaptive_state = keep_adaptive_state
-        self.shuffle_block_size = shuffle_block_size
 
     # ------------------------------------------------------------------
     def _partial_fit(
