@@ -3,6 +3,7 @@ validation and the epoch driver."""
 
 import warnings
 from numbers import Integral, Real
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -16,14 +17,31 @@ from sklearn.utils._param_validation import (
     InvalidParameterError,
     StrOptions,
 )
+from sklearn.utils.validation import _check_sample_weight, validate_data
 
-from skgd._callbacks import CallbackSupportMixin
+from skgd import _dask
+from skgd._callbacks import CallbackSupportMixin, FitTask
 from skgd._config import EPOCH_SCHEDULES, FitConfig, exact_path
 from skgd._divergence import StepSetting, warn_if_diverged
 from skgd._driver import run_epochs
 from skgd.solvers import SOLVER_NAMES, get_solver
 
 MAX_INT = np.iinfo(np.int32).max
+
+
+class FitCall(NamedTuple):
+    """What the problems of one call to ``fit`` or ``partial_fit`` share."""
+
+    config: FitConfig
+    X: object  # {ndarray, sparse matrix, DaskDesign}
+    y: np.ndarray
+    sample_weight: np.ndarray
+    max_iter: int
+    reset_state: bool
+    problems: list  # of ProblemState
+    task: FitTask
+    validation_mask: object  # ndarray, or None: each problem splits its own
+
 
 #: the error of a fit that would start from a sparse coef_ (scikit-learn's
 #: documented rule: fitting further needs densify() first)
@@ -306,7 +324,182 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
             )
 
     # ------------------------------------------------------------------
-    # the fit
+    # the calls: fit and partial_fit
+    # ------------------------------------------------------------------
+    #: whether a warm-started fit trains the fitted arrays further
+    #: (scikit-learn's SGDRegressor) rather than copies of them (SGDClassifier)
+    _WARM_START_IN_PLACE = True
+
+    def _fit(self, X, y, coef_init, intercept_init, sample_weight):
+        """``fit``: the model started anew (or, with ``warm_start``, from the
+        fitted one), then up to ``max_iter`` epochs."""
+        self._more_validate_params()
+        y, classes = self._fit_classes(y)
+        if self.warm_start and getattr(self, "coef_", None) is not None:
+            if coef_init is None:
+                coef_init = self.coef_
+            if intercept_init is None:
+                intercept_init = self.intercept_
+        else:
+            self.coef_ = None
+            self.intercept_ = None
+        self.t_ = 1.0
+        self._partial_fit(
+            X,
+            y,
+            sample_weight,
+            max_iter=self.max_iter,
+            coef_init=coef_init,
+            intercept_init=intercept_init,
+            reset_state=True,
+            task_name="fit",
+            classes=classes,
+        )
+        self._warn_after_fit()
+        return self
+
+    def _partial_fit(
+        self, X, y, sample_weight, *, max_iter=1, coef_init=None,
+        intercept_init=None, reset_state=False, task_name="partial_fit",
+        classes=None,
+    ):  # fmt: skip
+        """One call to ``partial_fit`` (the defaults) or ``fit``: the data
+        validated, the model allocated or continued, the epochs of its
+        problems run, then the model and the record published."""
+        # a fitted model keeps its dtype: later data is converted to it (a
+        # fit, warm-started or not, takes the data's)
+        model = getattr(self, "coef_", None) if coef_init is None else None
+        dtype = [np.float64, np.float32] if model is None else model.dtype
+        X, y, sample_weight = self._validate_fit_data(
+            X, y, sample_weight, reset=self._first_call(), dtype=dtype
+        )
+        y, n_outputs, matrix = self._targets(X, y, classes)
+        given_weight = sample_weight
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype,
+            # SGDClassifier leaves all-zero weights to the validation split
+            allow_all_zero_weights=is_classifier(self) and self.early_stopping,
+        )  # fmt: skip
+        if getattr(self, "coef_", None) is None or (
+            coef_init is not None and not self._WARM_START_IN_PLACE
+        ):
+            self._allocate_parameter_mem(
+                n_outputs, X.shape[1], X.dtype, coef_init, intercept_init, matrix
+            )
+            reset_state = True
+        else:
+            self._check_fitted_shape(X, y, n_outputs, matrix)
+            self._continue_fitting(X.dtype, warm=coef_init is not None)
+        if not hasattr(self, "t_"):
+            self.t_ = 1.0
+        problems = self._problems(reset_state)
+        validation_mask = self._validation_mask(y, sample_weight)
+        task = FitTask(
+            self, X, y, given_weight, task_name, max_iter, problems,
+            coef_shape=self._coef_shape(X.shape[1]),
+            problem_names=self._problem_names(),
+        )  # fmt: skip
+        config = self._config()
+        n_iter, standard, average = self._fit_problems(
+            FitCall(
+                config,
+                X,
+                y,
+                sample_weight,
+                max_iter,
+                reset_state,
+                problems,
+                task,
+                validation_mask,
+            )  # fmt: skip
+        )
+        self.n_iter_ = n_iter
+        self.t_ += n_iter * X.shape[0]
+        self._publish_model(config, problems, standard, average)
+        self._publish_record(problems)
+        task.end()
+        self._warn_divergence(
+            config, X, y, self._row_weight(y, sample_weight), problems,
+            self._problem_names(),
+        )  # fmt: skip
+        return self
+
+    def _validate_fit_data(self, X, y, sample_weight, reset, dtype):
+        """X and y validated (a dask collection: by ``skgd._dask``)."""
+        multi_output = not is_classifier(self)
+        if _dask.is_dask_collection(X):
+            return _dask.validate_data(
+                self, X, y, sample_weight, reset=reset, multi_output=multi_output,
+                dtype=dtype,
+            )  # fmt: skip
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            copy=False,
+            order="C",
+            dtype=dtype,
+            accept_large_sparse=False,
+            reset=reset,
+            multi_output=multi_output,
+        )
+        return X, y, sample_weight
+
+    # what each estimator defines: its targets and its problems
+    def _fit_classes(self, y):
+        """``fit``'s targets and the classes it learns (None: regression)."""
+        return y, None
+
+    def _first_call(self):
+        """Whether the call starts a new model (validation resets the
+        features seen)."""
+        return getattr(self, "coef_", None) is None
+
+    def _targets(self, X, y, classes):
+        """The validated targets: ``(y, n_outputs, matrix)``, the number of
+        rows of the model to allocate and whether it is a matrix even for
+        one output."""
+        raise NotImplementedError
+
+    def _check_fitted_shape(self, X, y, n_outputs, matrix):
+        """Raise when the fitted model does not fit the data."""
+        raise NotImplementedError
+
+    def _problems(self, reset_state):
+        """The ``ProblemState`` of each problem of the call, restarted with
+        ``reset_state``."""
+        raise NotImplementedError
+
+    def _problem_names(self):
+        """The name of each problem's task, or None for a single problem."""
+        return None
+
+    def _coef_shape(self, n_features):
+        """The shape of the fitted ``coef_``."""
+        raise NotImplementedError
+
+    def _validation_mask(self, y, sample_weight):
+        """The validation rows of ``early_stopping``, split before the call's
+        task begins (None: each problem splits its own)."""
+        return self._make_validation_split(y, sample_mask=sample_weight > 0)
+
+    def _fit_problems(self, call):
+        """Run the epochs of the call's problems (a ``FitCall``); returns
+        ``(n_iter, standard, average)``: the number of epochs, the standard
+        and the averaged model, each a ``(coef, intercept)`` pair."""
+        raise NotImplementedError
+
+    def _row_weight(self, y, sample_weight):
+        """The weight of each row in the objective."""
+        return sample_weight
+
+    def _multinomial(self):
+        """Whether the model is one softmax of all the classes."""
+        return False
+
+    # ------------------------------------------------------------------
+    # the epochs of a problem, and what a call publishes
     # ------------------------------------------------------------------
     def _make_validation_split(self, y, sample_mask):
         n_samples = y.shape[0]
@@ -339,17 +532,87 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
         validation_mask[idx_val] = True
         return validation_mask
 
-    def _run_epochs(self, config, X, y, sample_weight, max_iter, **kwargs):
-        """The epoch driver (``skgd._driver.run_epochs``) on one problem,
-        from the estimator's update count ``t_``."""
-        return run_epochs(
-            config, X, y, sample_weight, max_iter, t_start=self.t_, **kwargs
-        )
+    def _model_arrays(self):
+        """The arrays the epochs train: ``(coef, intercept, average_coef,
+        average_intercept)``, the standard model and its average; without
+        averaging ``coef_`` and ``intercept_``, and no average (None and
+        zeros)."""
+        if self.average:
+            return (
+                self._standard_coef, self._standard_intercept,
+                self._average_coef, self._average_intercept,
+            )  # fmt: skip
+        return self.coef_, self.intercept_, None, np.zeros(self.intercept_.shape)
 
-    def _warn_divergence(self, config, X, y, row_weight, names=None):
+    def _run_problem(self, call, k, y, model, seed, validation_mask=None, **weights):
+        """The epoch driver (``skgd._driver.run_epochs``) on problem ``k`` of
+        the call, with targets ``y``, from the estimator's update count
+        ``t_``.
+
+        ``model`` is ``(coef, intercept, average_coef, average_intercept)``
+        as the driver takes them, the coefficient arrays flattened and
+        trained in place; ``validation_mask`` defaults to the call's and
+        ``weights`` are the driver's class weights.  Returns
+        ``(intercept, average_intercept, n_iter)``."""
+        coef, intercept, average_coef, average_intercept = model
+        epochs = call.task.epochs(k)
+        if epochs is not None:
+            epochs.begin_problem()
+        result = run_epochs(
+            call.config, call.X, y, call.sample_weight, call.max_iter,
+            coef=coef.reshape(-1), intercept=intercept,
+            average_coef=None if average_coef is None else average_coef.reshape(-1),
+            average_intercept=average_intercept,
+            validation_mask=(
+                call.validation_mask if validation_mask is None else validation_mask
+            ),
+            seed=seed, t_start=self.t_, problem=call.problems[k],
+            reset_state=call.reset_state, epochs=epochs, **weights,
+        )  # fmt: skip
+        if epochs is not None:
+            epochs.end_problem()
+        return result
+
+    def _publish_model(self, config, problems, standard, average):
+        """Publish ``coef_`` and ``intercept_``: the averaged model
+        (``average``) once averaging has begun, else the standard one;
+        each a ``(coef, intercept)`` pair.
+
+        Averaging has begun on scikit-learn's per-sample path when ``t_``
+        (which counts rows) has passed ``average``, as scikit-learn decides;
+        elsewhere once every problem has averaged an update."""
+        averaged = False
+        if self.average > 0:
+            if config.exact and not self._multinomial():
+                averaged = self.average <= self.t_ - 1.0
+            else:
+                averaged = min(p.average_count for p in problems) > 0
+        coef, intercept = average if averaged else standard
+        self.coef_ = coef
+        self.intercept_ = np.atleast_1d(intercept)
+
+    def _publish_record(self, problems):
+        """The record of the call: the solver state, the objective and the
+        validation scores of each epoch, and the best of them; for one
+        problem its own, else a list with one per problem."""
+
+        def each(values):
+            return values[0] if len(problems) == 1 else values
+
+        self.solver_state_ = each([p.solver_state for p in problems])
+        self.loss_curve_ = each([p.loss_curve for p in problems])
+        self.validation_scores_ = (
+            each([p.validation_scores for p in problems])
+            if self.early_stopping
+            else None
+        )
+        bests = [p.bests(self.early_stopping) for p in problems]
+        self.best_loss_ = each([b[0] for b in bests])
+        self.best_validation_score_ = each([b[1] for b in bests])
+
+    def _warn_divergence(self, config, X, y, row_weight, problems, names=None):
         """skgd's ``DivergenceWarning`` when the call ended far worse than it
         started (for one-vs-rest, the worst of its problems)."""
-        problems = getattr(self, "_problems_", None) or [self._problem_]
         ends = [p.end for p in problems if p.end is not None]
         warn_if_diverged(ends, X, y, row_weight, StepSetting.of(config), names)
 

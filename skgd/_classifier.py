@@ -12,14 +12,11 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _check_partial_fit_first_call
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import (
-    _check_sample_weight,
     check_is_fitted,
     validate_data,
 )
 
-from skgd import _dask
 from skgd._base import MAX_INT, BaseGD
-from skgd._callbacks import FitTask
 from skgd._codes import LOSS_CODES
 from skgd._driver import ProblemState
 from skgd._loss_functions import CLASSIFICATION_LOSS_FUNCTIONS
@@ -315,81 +312,56 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
     loss_functions = CLASSIFICATION_LOSS_FUNCTIONS
 
     # ------------------------------------------------------------------
-    def _binary_views(self, i, y, dtype):
-        """Labels and parameter views of the binary problem of class ``i``
-        (scikit-learn's ``_prepare_fit_binary``)."""
-        y_i = np.ones(y.shape, dtype=dtype, order="C")
-        y_i[y != self.classes_[i]] = 0.0 if self.loss == "log_loss" else -1.0
-        average_intercept = 0.0
-        average_coef = None
-        row = slice(None) if len(self.classes_) == 2 else i
-        if not self.average:
-            coef = self.coef_.ravel() if len(self.classes_) == 2 else self.coef_[i]
-            intercept = self.intercept_[0 if len(self.classes_) == 2 else i]
-        else:
-            coef = self._standard_coef[row].ravel()
-            intercept = self._standard_intercept[0 if len(self.classes_) == 2 else i]
-            average_coef = self._average_coef[row].ravel()
-            average_intercept = self._average_intercept[
-                0 if len(self.classes_) == 2 else i
-            ]
-        return y_i, coef, float(intercept), average_coef, float(average_intercept)
+    # the classes and the problems
+    # ------------------------------------------------------------------
+    _WARM_START_IN_PLACE = False
 
-    def _fit_binary_problem(
-        self,
-        config,
-        i,
-        X,
-        y,
-        max_iter,
-        pos_weight,
-        neg_weight,
-        sample_weight,
-        problem,
-        reset_state,
-        validation_mask=None,
-        random_state=None,
-        epochs=None,
-    ):
-        """Class ``i`` against the rest (scikit-learn's ``fit_binary``)."""
-        y_i, coef, intercept, average_coef, average_intercept = self._binary_views(
-            i, y, X.dtype
+    def _fit_classes(self, y):
+        if hasattr(self, "classes_"):
+            delattr(self, "classes_")
+        y = validate_data(self, y=y)
+        return y, np.unique(y)
+
+    def _first_call(self):
+        return not hasattr(self, "classes_")
+
+    def _targets(self, X, y, classes):
+        _check_partial_fit_first_call(self, classes)
+        self._expanded_class_weight = compute_class_weight(
+            self.class_weight, classes=self.classes_, y=y
         )
-        random_state = check_random_state(random_state)
-        # the dataset's own seed, drawn first as scikit-learn does
-        random_state.randint(1, np.iinfo(np.int32).max)
-        if validation_mask is None:
-            validation_mask = self._make_validation_split(
-                y_i, sample_mask=sample_weight > 0
+        return y, self.classes_.shape[0], False
+
+    def _check_fitted_shape(self, X, y, n_outputs, matrix):
+        if X.shape[1] != self.coef_.shape[-1]:
+            raise ValueError(
+                "Number of features %d does not match previous data %d."
+                % (X.shape[1], self.coef_.shape[-1])
             )
-        seed = random_state.randint(MAX_INT)
-        if epochs is not None:
-            epochs.begin_problem()
-        intercept, average_intercept, n_iter = self._run_epochs(
-            config,
-            X,
-            y_i,
-            sample_weight,
-            max_iter,
-            coef=coef,
-            intercept=intercept,
-            average_coef=average_coef,
-            average_intercept=average_intercept,
-            validation_mask=validation_mask,
-            seed=seed,
-            weight_pos=pos_weight,
-            weight_neg=neg_weight,
-            problem=problem,
-            reset_state=reset_state,
-            epochs=epochs,
-        )
-        if epochs is not None:
-            epochs.end_problem()
-        if self.average:
-            self._average_intercept[0 if len(self.classes_) == 2 else i] = (
-                average_intercept
-            )
-        return coef, intercept, n_iter
+
+    def _problems(self, reset_state):
+        """One binary problem per class for one-vs-rest, else one."""
+        n_classes = len(self.classes_)
+        n_problems = 1 if n_classes == 2 or self._multinomial() else n_classes
+        if reset_state or len(getattr(self, "_problems_", ())) != n_problems:
+            self._problems_ = [ProblemState() for _ in range(n_problems)]
+        return self._problems_
+
+    def _problem_names(self):
+        if len(self._problems_) == 1:
+            return None
+        return [f"class {c} vs rest" for c in self.classes_]
+
+    def _coef_shape(self, n_features):
+        n_classes = len(self.classes_)
+        return (1 if n_classes == 2 else n_classes, n_features)
+
+    def _validation_mask(self, y, sample_weight):
+        return None  # split by each problem, once the call's task has begun
+
+    def _row_weight(self, y, sample_weight):
+        labels = np.searchsorted(self.classes_, y)
+        return sample_weight * self._expanded_class_weight[labels]
 
     def _more_validate_params(self, for_partial_fit=False):
         super()._more_validate_params(for_partial_fit)
@@ -403,219 +375,101 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
     def _multinomial(self):
         return self.multi_class == "multinomial" and len(self.classes_) > 2
 
-    def _averaged(self, config):
-        if config.exact and not self._multinomial():
-            return self.average <= self.t_ - 1.0
-        return min(p.average_count for p in self._problems_) > 0
-
-    def _partial_fit(
-        self, X, y, max_iter, classes, sample_weight, coef_init, intercept_init,
-        reset_state, task_name,
-    ):  # fmt: skip
-        first_call = not hasattr(self, "classes_")
-        # a fitted model keeps its dtype: later data is converted to it
-        model = getattr(self, "coef_", None) if coef_init is None else None
-        dtype = [np.float64, np.float32] if model is None else model.dtype
-        if _dask.is_dask_collection(X):
-            X, y, sample_weight = _dask.validate_data(
-                self, X, y, sample_weight, reset=first_call, dtype=dtype
-            )
-        else:
-            X, y = validate_data(
-                self,
-                X,
-                y,
-                accept_sparse="csr",
-                dtype=dtype,
-                order="C",
-                accept_large_sparse=False,
-                reset=first_call,
-            )
-        n_samples, n_features = X.shape
-        _check_partial_fit_first_call(self, classes)
-        n_classes = self.classes_.shape[0]
-        self._expanded_class_weight = compute_class_weight(
-            self.class_weight, classes=self.classes_, y=y
-        )
-        given_weight = sample_weight
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=X.dtype, allow_all_zero_weights=self.early_stopping
-        )
-        if getattr(self, "coef_", None) is None or coef_init is not None:
-            self._allocate_parameter_mem(
-                n_classes, n_features, X.dtype, coef_init, intercept_init
-            )
-            reset_state = True
-        elif n_features != self.coef_.shape[-1]:
-            raise ValueError(
-                "Number of features %d does not match previous data %d."
-                % (n_features, self.coef_.shape[-1])
-            )
-        else:
-            self._continue_fitting(X.dtype)
-        if not hasattr(self, "t_"):
-            self.t_ = 1.0
-        n_problems = 1 if n_classes == 2 or self._multinomial() else n_classes
-        if reset_state or len(getattr(self, "_problems_", ())) != n_problems:
-            self._problems_ = [ProblemState() for _ in range(n_problems)]
-        task = FitTask(
-            self, X, y, given_weight, task_name, max_iter, self._problems_,
-            coef_shape=(1 if n_classes == 2 else n_classes, n_features),
-            problem_names=(
-                [f"class {c} vs rest" for c in self.classes_]
-                if n_problems > 1 else None
-            ),
-        )  # fmt: skip
-        config = self._config()
-        args = (config, X, y, sample_weight, max_iter, reset_state, task)
+    def _fit_problems(self, call):
+        n_classes = len(self.classes_)
         if n_classes > 2 and self._multinomial():
-            self._fit_multinomial(*args)
-        elif n_classes > 2:
-            self._fit_multiclass(*args)
-        elif n_classes == 2:
-            self._fit_binary(*args)
-        else:
-            raise ValueError(
-                "The number of classes has to be greater than one; got %d class"
-                % n_classes
-            )
-        states = [p.solver_state for p in self._problems_]
-        curves = [p.loss_curve for p in self._problems_]
-        scores = [p.validation_scores for p in self._problems_]
-        binary = n_problems == 1
-        self.solver_state_ = states[0] if binary else states
-        self.loss_curve_ = curves[0] if binary else curves
-        self.validation_scores_ = (
-            None if not self.early_stopping else (scores[0] if binary else scores)
+            return self._fit_multinomial(call)
+        if n_classes >= 2:
+            return self._fit_one_vs_rest(call)
+        raise ValueError(
+            "The number of classes has to be greater than one; got %d class" % n_classes
         )
-        bests = [p.bests(self.early_stopping) for p in self._problems_]
-        self.best_loss_ = bests[0][0] if binary else [b[0] for b in bests]
-        self.best_validation_score_ = bests[0][1] if binary else [b[1] for b in bests]
-        task.end()
-        labels = np.searchsorted(self.classes_, y)
-        self._warn_divergence(
-            config, X, y, sample_weight * self._expanded_class_weight[labels],
-            names=None if binary else [f"class {c} vs rest" for c in self.classes_],
-        )  # fmt: skip
-        return self
 
-    def _fit_binary(self, config, X, y, sample_weight, max_iter, reset_state, task):
-        coef, intercept, n_iter = self._fit_binary_problem(
-            config,
-            1,
-            X,
-            y,
-            max_iter,
-            self._expanded_class_weight[1],
-            self._expanded_class_weight[0],
-            sample_weight,
-            self._problems_[0],
-            reset_state,
-            random_state=self.random_state,
-            epochs=task.epochs(),
-        )
-        self.t_ += n_iter * X.shape[0]
-        self.n_iter_ = n_iter
-        if self.average > 0:
+    def _fit_one_vs_rest(self, call):
+        """The binary problem of two classes, or one per class run in
+        parallel threads (``n_jobs``), each with its seed."""
+        weights = self._expanded_class_weight
+        binary = len(self.classes_) == 2
+        if binary:
+            results = [
+                self._fit_binary_problem(
+                    call, 1, (weights[1], weights[0]), self.random_state
+                )
+            ]
+        else:
+            mask = self._make_validation_split(call.y, call.sample_weight > 0)
+            seeds = check_random_state(self.random_state).randint(
+                MAX_INT, size=len(self.classes_)
+            )
+            fit = delayed(self._fit_binary_problem)
+            results = Parallel(
+                n_jobs=self.n_jobs, verbose=self.verbose, require="sharedmem"
+            )(
+                fit(call, i, (weights[i], 1.0), seed, mask)
+                for i, seed in enumerate(seeds)
+            )
+        n_iter = max(n for _, _, n in results)
+        if not binary:
+            # the standard intercepts go to their own array once averaging
+            # runs too (scikit-learn wrote them into intercept_, by then the
+            # averaged intercepts' array: a later partial_fit restarted from
+            # stale standard intercepts and reported standard ones as the
+            # average)
+            standard = self._model_arrays()[1]
+            for i, (_, intercept, _) in enumerate(results):
+                standard[i] = intercept
+        elif self.average > 0:
             # the standard intercept is kept for the next call once averaging
             # runs too (scikit-learn keeps it only before: each later
             # partial_fit restarted the standard intercept from zero)
-            self._standard_intercept = np.atleast_1d(intercept)
-            if self._averaged(config):
-                self.coef_ = self._average_coef.reshape(1, -1)
-                self.intercept_ = self._average_intercept
-            else:
-                self.coef_ = self._standard_coef.reshape(1, -1)
-                self.intercept_ = self._standard_intercept
+            self._standard_intercept = np.atleast_1d(results[0][1])
         else:
-            self.coef_ = coef.reshape(1, -1)
-            self.intercept_ = np.atleast_1d(intercept)
+            coef, intercept, _ = results[0]
+            return n_iter, (coef.reshape(1, -1), intercept), None
+        coef, intercept, average_coef, average_intercept = self._model_arrays()
+        if binary:
+            coef, average_coef = coef.reshape(1, -1), average_coef.reshape(1, -1)
+        return n_iter, (coef, intercept), (average_coef, average_intercept)
 
-    def _fit_multiclass(self, config, X, y, sample_weight, max_iter, reset_state, task):
-        validation_mask = self._make_validation_split(y, sample_mask=sample_weight > 0)
-        random_state = check_random_state(self.random_state)
-        seeds = random_state.randint(MAX_INT, size=len(self.classes_))
-        result = Parallel(
-            n_jobs=self.n_jobs, verbose=self.verbose, require="sharedmem"
-        )(
-            delayed(self._fit_binary_problem)(
-                config,
-                i,
-                X,
-                y,
-                max_iter,
-                self._expanded_class_weight[i],
-                1.0,
-                sample_weight,
-                self._problems_[i],
-                reset_state,
-                validation_mask=validation_mask,
-                random_state=seed,
-                epochs=task.epochs(i),
-            )
-            for i, seed in enumerate(seeds)
-        )
-        # the standard intercepts go to their own array once averaging runs
-        # too (scikit-learn wrote them into intercept_, by then the averaged
-        # intercepts' array: a later partial_fit restarted from stale
-        # standard intercepts and reported standard ones as the average)
-        standard = self._standard_intercept if self.average > 0 else self.intercept_
-        n_iter = 0
-        for i, (_, intercept, n_iter_i) in enumerate(result):
-            standard[i] = intercept
-            n_iter = max(n_iter, n_iter_i)
-        self.t_ += n_iter * X.shape[0]
-        self.n_iter_ = n_iter
-        if self.average > 0:
-            if self._averaged(config):
-                self.coef_ = self._average_coef
-                self.intercept_ = self._average_intercept
-            else:
-                self.coef_ = self._standard_coef
-                self.intercept_ = self._standard_intercept
-
-    def _fit_multinomial(
-        self, config, X, y, sample_weight, max_iter, reset_state, task
-    ):
-        """All classes jointly: the softmax cross-entropy model."""
-        validation_mask = self._make_validation_split(y, sample_mask=sample_weight > 0)
-        seed = check_random_state(self.random_state).randint(MAX_INT)
-        labels = np.searchsorted(self.classes_, y).astype(X.dtype)
+    def _fit_binary_problem(self, call, i, weights, random_state, mask=None):
+        """Class ``i`` against the rest (scikit-learn's ``fit_binary``), with
+        the weights of the positive and the negative rows."""
+        binary = len(self.classes_) == 2
+        k = 0 if binary else i  # the problem, and its row of the model
+        y_i = np.ones(call.y.shape, dtype=call.X.dtype, order="C")
+        y_i[call.y != self.classes_[i]] = 0.0 if self.loss == "log_loss" else -1.0
+        coef, intercept, average_coef, average_intercept = self._model_arrays()
+        if not binary:
+            coef = coef[i]
+            average_coef = None if average_coef is None else average_coef[i]
+        model = (coef, float(intercept[k]), average_coef, float(average_intercept[k]))
+        random_state = check_random_state(random_state)
+        # the dataset's own seed, drawn first as scikit-learn does
+        random_state.randint(1, np.iinfo(np.int32).max)
+        if mask is None:
+            mask = self._make_validation_split(y_i, sample_mask=call.sample_weight > 0)
+        intercept, average_intercept, n_iter = self._run_problem(
+            call, k, y_i, model, random_state.randint(MAX_INT), mask,
+            weight_pos=weights[0], weight_neg=weights[1],
+        )  # fmt: skip
         if self.average:
-            coef, intercept = self._standard_coef, self._standard_intercept
-            average_coef = self._average_coef.reshape(-1)
-            average_intercept = self._average_intercept
-        else:
-            coef, intercept = self.coef_, self.intercept_
-            average_coef, average_intercept = None, np.zeros(len(self.classes_))
-        intercept_out, average_out, n_iter = self._run_epochs(
-            config,
-            X,
-            labels,
-            sample_weight,
-            max_iter,
-            coef=coef.reshape(-1),
-            intercept=intercept,
-            average_coef=average_coef,
-            average_intercept=average_intercept,
-            validation_mask=validation_mask,
-            seed=seed,
-            problem=self._problems_[0],
-            reset_state=reset_state,
-            class_weights=self._expanded_class_weight,
-            epochs=task.epochs(),
-        )
+            self._average_intercept[k] = average_intercept
+        return coef, intercept, n_iter
+
+    def _fit_multinomial(self, call):
+        """All classes jointly: the softmax cross-entropy model."""
+        mask = self._make_validation_split(call.y, sample_mask=call.sample_weight > 0)
+        seed = check_random_state(self.random_state).randint(MAX_INT)
+        labels = np.searchsorted(self.classes_, call.y).astype(call.X.dtype)
+        coef, intercept, average_coef, average_intercept = self._model_arrays()
+        intercept_out, average_out, n_iter = self._run_problem(
+            call, 0, labels, (coef, intercept, average_coef, average_intercept),
+            seed, mask, class_weights=self._expanded_class_weight,
+        )  # fmt: skip
         intercept[:] = intercept_out
-        self.t_ += n_iter * X.shape[0]
-        self.n_iter_ = n_iter
         if self.average > 0:
-            self._average_intercept[:] = average_out
-            if self._averaged(config):
-                self.coef_ = self._average_coef
-                self.intercept_ = self._average_intercept
-            else:
-                self.coef_ = self._standard_coef
-                self.intercept_ = self._standard_intercept
+            average_intercept[:] = average_out
+        return n_iter, (coef, intercept), (average_coef, average_intercept)
 
     # ------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
@@ -660,17 +514,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
                     "Pass the resulting weights as the class_weight "
                     "parameter.".format(self.class_weight)
                 )
-        return self._partial_fit(
-            X,
-            y,
-            max_iter=1,
-            classes=classes,
-            sample_weight=sample_weight,
-            coef_init=None,
-            intercept_init=None,
-            reset_state=False,
-            task_name="partial_fit",
-        )
+        return self._partial_fit(X, y, sample_weight, classes=classes)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
@@ -695,38 +539,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         self : object
             Returns an instance of self.
         """
-        self._more_validate_params()
-        if hasattr(self, "classes_"):
-            delattr(self, "classes_")
-        y = validate_data(self, y=y)
-        classes = np.unique(y)
-        if self.warm_start and hasattr(self, "coef_"):
-            if coef_init is None:
-                coef_init = self.coef_
-            if intercept_init is None:
-                intercept_init = self.intercept_
-        else:
-            self.coef_ = None
-            self.intercept_ = None
-        if self.average > 0:
-            self._standard_coef = self.coef_
-            self._standard_intercept = self.intercept_
-            self._average_coef = None
-            self._average_intercept = None
-        self.t_ = 1.0
-        self._partial_fit(
-            X,
-            y,
-            self.max_iter,
-            classes,
-            sample_weight,
-            coef_init,
-            intercept_init,
-            reset_state=True,
-            task_name="fit",
-        )
-        self._warn_after_fit()
-        return self
+        return self._fit(X, y, coef_init, intercept_init, sample_weight)
 
     # ------------------------------------------------------------------
     def _check_proba(self):

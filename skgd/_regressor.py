@@ -6,15 +6,12 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import (
-    _check_sample_weight,
     check_is_fitted,
     column_or_1d,
     validate_data,
 )
 
-from skgd import _dask
 from skgd._base import MAX_INT, BaseGD
-from skgd._callbacks import FitTask
 from skgd._codes import REGRESSION_LOSSES
 from skgd._driver import ProblemState
 from skgd._loss_functions import REGRESSION_LOSS_FUNCTIONS
@@ -343,140 +340,59 @@ class GDRegressor(RegressorMixin, BaseGD):
     loss_functions = REGRESSION_LOSS_FUNCTIONS
 
     # ------------------------------------------------------------------
-    def _partial_fit(
-        self, X, y, max_iter, sample_weight, coef_init, intercept_init, reset_state,
-        task_name,
-    ):  # fmt: skip
-        first_call = getattr(self, "coef_", None) is None
-        # partial_fit of a fitted model keeps its dtype: the data is converted
-        # to it (a fit, warm-started or not, takes the data's)
-        warm = not first_call and coef_init is not None
-        keep = not first_call and not warm
-        dtype = self.coef_.dtype if keep else [np.float64, np.float32]
-        if _dask.is_dask_collection(X):
-            X, y, sample_weight = _dask.validate_data(
-                self, X, y, sample_weight, reset=first_call, multi_output=True,
-                dtype=dtype,
-            )  # fmt: skip
-        else:
-            X, y = validate_data(
-                self,
-                X,
-                y,
-                accept_sparse="csr",
-                copy=False,
-                order="C",
-                dtype=dtype,
-                accept_large_sparse=False,
-                reset=first_call,
-                multi_output=True,
-            )
+    # the targets and the problem
+    # ------------------------------------------------------------------
+    def _targets(self, X, y, classes):
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)  # scikit-learn's 1-D model
         y = np.ascontiguousarray(y.astype(X.dtype, copy=False))
         multi = y.ndim == 2
-        n_targets = y.shape[1] if multi else 1
         if multi and self.learning_rate in ("pa1", "pa2"):
             raise ValueError(
                 f"Learning rate '{self.learning_rate}' is a per-sample plain SGD "
                 "step rule for a single target; it does not apply to a 2-D y. "
                 "Fit one model per target, or use another learning_rate."
             )
-        n_samples, n_features = X.shape
-        given_weight = sample_weight
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
-        if first_call:
-            self._allocate_parameter_mem(
-                n_targets, n_features, X.dtype, coef_init, intercept_init, matrix=multi
+        return y, y.shape[1] if multi else 1, multi
+
+    def _check_fitted_shape(self, X, y, n_outputs, matrix):
+        fitted = self.coef_.shape[0] if self.coef_.ndim == 2 else None
+        if fitted != (n_outputs if matrix else None):
+            raise ValueError(
+                f"y has {n_outputs if matrix else 'a single'} target"
+                f"{'s' if matrix else ''} (shape {y.shape}), but GDRegressor "
+                f"was fitted with {fitted or 'a single'} target"
+                f"{'s' if fitted else ''}."
             )
-            reset_state = True
-        else:
-            fitted = self.coef_.shape[0] if self.coef_.ndim == 2 else None
-            if fitted != (n_targets if multi else None):
-                raise ValueError(
-                    f"y has {n_targets if multi else 'a single'} target"
-                    f"{'s' if multi else ''} (shape {y.shape}), but GDRegressor "
-                    f"was fitted with {fitted or 'a single'} target"
-                    f"{'s' if fitted else ''}."
-                )
-            self._continue_fitting(X.dtype, warm=warm)
-        if not hasattr(self, "t_"):
-            self.t_ = 1.0
+
+    def _problems(self, reset_state):
+        """One problem: every target in one pass over X."""
         if reset_state or not hasattr(self, "_problem_"):
             self._problem_ = ProblemState()
+        return [self._problem_]
 
-        validation_mask = self._make_validation_split(y, sample_mask=sample_weight > 0)
-        task = FitTask(
-            self, X, y, given_weight, task_name, max_iter, [self._problem_],
-            coef_shape=self.coef_.shape,
-        )  # fmt: skip
+    def _coef_shape(self, n_features):
+        return self.coef_.shape
+
+    def _fit_problems(self, call):
         random_state = check_random_state(self.random_state)
         seed = random_state.randint(0, MAX_INT)
         # scikit-learn draws the dataset's own seed next; keep the stream aligned
         random_state.randint(1, np.iinfo(np.int32).max)
-
-        if self.average:
-            coef = self._standard_coef
-            intercept = self._standard_intercept
-            average_coef = self._average_coef
-            average_intercept = self._average_intercept
-        else:
-            coef = self.coef_
-            intercept = self.intercept_
-            average_coef = None
-            average_intercept = np.zeros(n_targets)
-        if multi:
+        coef, intercept, average_coef, average_intercept = self._model_arrays()
+        if call.y.ndim == 2:
             intercept = np.array(intercept, dtype=np.float64)
             average_intercept = np.array(average_intercept, dtype=np.float64)
         else:
             intercept = float(intercept[0])
             average_intercept = float(average_intercept[0])
-        config = self._config()
-        intercept, average_intercept, self.n_iter_ = self._run_epochs(
-            config,
-            X,
-            y,
-            sample_weight,
-            max_iter,
-            coef=coef.reshape(-1),
-            intercept=intercept,
-            average_coef=None if average_coef is None else average_coef.reshape(-1),
-            average_intercept=average_intercept,
-            validation_mask=validation_mask,
-            seed=seed,
-            problem=self._problem_,
-            reset_state=reset_state,
-            epochs=task.epochs(),
+        intercept, average_intercept, n_iter = self._run_problem(
+            call, 0, call.y, (coef, intercept, average_coef, average_intercept), seed
         )
-        self.solver_state_ = self._problem_.solver_state
-        self.loss_curve_ = self._problem_.loss_curve
-        self.validation_scores_ = self._problem_.validation_scores
-        self.best_loss_, self.best_validation_score_ = self._problem_.bests(
-            self.early_stopping
-        )
-        self.t_ += self.n_iter_ * n_samples
         if self.average > 0:
-            self._standard_coef = coef
             self._average_intercept = np.atleast_1d(average_intercept)
             self._standard_intercept = np.atleast_1d(intercept)
-            # scikit-learn's rule (t_ counts rows) for its per-sample path;
-            # with batches, once any update has been averaged
-            if config.exact:
-                averaged = self.average <= self.t_ - 1.0
-            else:
-                averaged = self._problem_.average_count > 0
-            if averaged:
-                self.coef_ = average_coef
-                self.intercept_ = np.atleast_1d(average_intercept)
-            else:
-                self.coef_ = coef
-                self.intercept_ = np.atleast_1d(intercept)
-        else:
-            self.coef_ = coef
-            self.intercept_ = np.atleast_1d(intercept)
-        task.end()
-        self._warn_divergence(config, X, y, sample_weight)
-        return self
+        return n_iter, (coef, intercept), (average_coef, average_intercept)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -484,6 +400,7 @@ class GDRegressor(RegressorMixin, BaseGD):
         tags.target_tags.multi_output = self.learning_rate not in ("pa1", "pa2")
         return tags
 
+    # ------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
         """Perform one epoch of gradient descent on the given samples.
@@ -512,16 +429,7 @@ class GDRegressor(RegressorMixin, BaseGD):
         """
         if not hasattr(self, "coef_"):
             self._more_validate_params(for_partial_fit=True)
-        return self._partial_fit(
-            X,
-            y,
-            max_iter=1,
-            sample_weight=sample_weight,
-            coef_init=None,
-            intercept_init=None,
-            reset_state=False,
-            task_name="partial_fit",
-        )
+        return self._partial_fit(X, y, sample_weight)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
@@ -546,28 +454,7 @@ class GDRegressor(RegressorMixin, BaseGD):
         self : object
             Fitted `GDRegressor` estimator.
         """
-        self._more_validate_params()
-        if self.warm_start and getattr(self, "coef_", None) is not None:
-            if coef_init is None:
-                coef_init = self.coef_
-            if intercept_init is None:
-                intercept_init = self.intercept_
-        else:
-            self.coef_ = None
-            self.intercept_ = None
-        self.t_ = 1.0
-        self._partial_fit(
-            X,
-            y,
-            self.max_iter,
-            sample_weight,
-            coef_init,
-            intercept_init,
-            reset_state=True,
-            task_name="fit",
-        )
-        self._warn_after_fit()
-        return self
+        return self._fit(X, y, coef_init, intercept_init, sample_weight)
 
     def predict(self, X):
         """Predict using the linear model.
