@@ -18,6 +18,7 @@ from sklearn.utils.validation import (
 
 from skgd._base import MAX_INT, BaseGD
 from skgd._codes import LOSS_CODES
+from skgd._docstrings import fill_docstring
 from skgd._driver import ProblemState
 from skgd._loss_functions import CLASSIFICATION_LOSS_FUNCTIONS
 from skgd._params import with_parameters
@@ -31,18 +32,15 @@ from skgd._params import with_parameters
         "clip_value": {"multi_class": "ovr"},
     },
 )
+@fill_docstring(sgd="SGDClassifier")
 class GDClassifier(LinearClassifierMixin, BaseGD):
     """Linear classification by gradient descent, with pluggable solvers.
 
-    A drop-in replacement for :class:`sklearn.linear_model.SGDClassifier`:
-    every parameter, method, fitted attribute, error and warning of
-    ``SGDClassifier`` is here with the same meaning, and with the default
-    ``solver="sgd"``, ``batch_size=1`` and an integer ``random_state`` the
-    fitted ``coef_``, ``intercept_``, ``n_iter_`` and ``t_`` are
-    ``SGDClassifier``'s, binary and one-vs-rest. skgd adds the solver, the
-    batch size, gradient clipping, the record of the objective and a
-    warning when a fit ends far worse than it started, with the semantics
-    of :class:`skgd.GDRegressor`.
+    %(drop_in)s
+    That holds for binary and one-vs-rest classification. skgd adds the
+    solver, the batch size, gradient clipping, the record of the objective
+    and a warning when a fit ends far worse than it started, with the
+    semantics of :class:`skgd.GDRegressor`.
 
     Multi-class problems are solved one-vs-rest: one binary problem per
     class (the class against all others), each with its own seed drawn from
@@ -105,18 +103,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         and 'pa2' are the passive-aggressive rules, only with
         ``loss='hinge'`` and the per-sample plain SGD.
 
-        skgd adds schedules evaluated once per epoch ``e`` (0-based,
-        counted over ``fit``, or over the ``partial_fit`` calls), the rate
-        being constant within the epoch:
-
-        - 'exponential': ``eta = eta0 * gamma**e``;
-        - 'step': ``eta = eta0 * gamma**(e // step_size)``;
-        - 'cosine': from ``eta0`` down to ``eta_min`` over ``max_iter``
-          epochs, ``eta_min + (eta0 - eta_min) * (1 + cos(pi * e' / T)) / 2``
-          with ``e' = e - warmup_epochs`` and ``T = max_iter - warmup_epochs``,
-          after ``warmup_epochs`` of linear warm-up;
-        - a callable ``schedule(e) -> eta``, e.g. a picklable object with a
-          ``__call__`` method (your own schedule).
+        %(epoch_schedules)s
 
     eta0 : float, default=0.01
         The initial learning rate; adaptive solvers take it as their base
@@ -148,21 +135,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         Averaged SGD: ``coef_`` is the average of the weights over the
         updates from update ``average`` on (True means 1).
 
-    solver : str or Solver, default='sgd'
-        *skgd.* How a gradient becomes a step: 'sgd', 'momentum',
-        'nesterov', 'adagrad', 'rmsprop', 'adam', 'adamw', or a solver
-        object from :mod:`skgd.solvers` (see :class:`skgd.GDRegressor`).
-
-    batch_size : int or 'full', default=1
-        *skgd.* 1 is per-sample SGD (scikit-learn's algorithm), an int ``k``
-        mini-batches of ``k`` rows, 'full' batch gradient descent.
-
-    clip_norm : float or None, default=None
-        *skgd.* Clip the gradient to this L2 norm before the solver sees it.
-
-    clip_value : float or None, default=None
-        *skgd.* Clip each component of the gradient to
-        ``[-clip_value, clip_value]``.
+    %(solver_parameters)s
 
     multi_class : {'ovr', 'multinomial'}, default='ovr'
         *skgd.* How more than two classes are learned. 'ovr' (scikit-learn's
@@ -177,48 +150,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         (``coef_`` has one row, ``decision_function`` is 1-D), as in
         :class:`~sklearn.linear_model.LogisticRegression`.
 
-    gamma : float, default=0.9
-        *skgd.* The decay factor of the 'exponential' and 'step' schedules,
-        in (0, 1].
-
-    step_size : int, default=10
-        *skgd.* The number of epochs between two decays of the 'step'
-        schedule.
-
-    eta_min : float, default=0.0
-        *skgd.* The floor of the 'cosine' schedule.
-
-    warmup_epochs : int, default=0
-        *skgd.* Epochs of linear warm-up of the 'cosine' schedule, from
-        ``eta0 / (warmup_epochs + 1)`` up to ``eta0``.
-
-    restore_best_weights : bool, default=False
-        *skgd.* When True, ``fit`` (and each ``partial_fit``) leaves
-        ``coef_`` and ``intercept_`` at the epoch with the best validation
-        score (with ``early_stopping``) or the best training objective
-        (without), instead of the last epoch's. The solver state is not
-        rewound. On the per-sample plain SGD path the running scale is then
-        folded into the weights each epoch, so the numbers differ from
-        scikit-learn's in the last digits.
-
-    keep_adaptive_state : bool, default=False
-        *skgd.* With ``learning_rate='adaptive'``, let ``partial_fit`` carry
-        the current rate and the stopping counters over to the next call, so
-        that a sequence of ``partial_fit`` calls behaves as the epochs of one
-        ``fit``. The default restarts at ``eta0`` on every call, as
-        scikit-learn does.
-
-    shuffle_block_size : int or None, default=None
-        *skgd.* With ``shuffle=True``, shuffle blocks of this many
-        consecutive rows instead of single rows: each epoch visits the
-        blocks in a new random order and the rows of a block in their order
-        in X. Reading rows in runs is kinder to the memory cache and makes
-        an epoch faster on large data, at the price of a less random order
-        (shuffle or sort the data once beforehand so that a block is not a
-        cluster of similar rows). The dot product of each row is then
-        summed in SIMD registers rather than strictly left to right (the
-        same value to rounding). None keeps scikit-learn's per-row
-        permutation, and its numbers.
+    %(epoch_parameters)s
 
     Attributes
     ----------
@@ -258,13 +190,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         *skgd.* The solver state of the binary problem, or of each
         one-vs-rest problem; ``partial_fit`` resumes from it.
 
-    best_loss_ : float or None
-        *skgd.* The best training objective over the epochs (None with
-        ``early_stopping``).
-
-    best_validation_score_ : float or None
-        *skgd.* The best validation score over the epochs (None without
-        ``early_stopping``).
+    %(best_attributes)s
 
     See Also
     --------
@@ -276,21 +202,15 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
 
     Notes
     -----
-    *skgd.* ``set_callbacks`` (scikit-learn's callback API) attaches
-    callbacks such as :class:`sklearn.callback.ProgressBar` and
-    :class:`sklearn.callback.ScoringMonitor` to ``fit`` and ``partial_fit``:
-    each epoch is a subtask (for one-vs-rest, of its class's problem); its
-    callbacks see the model as it stands and may stop that problem's
-    training after it (see :ref:`callbacks`).
+    %(callbacks_note)s
 
     Examples
     --------
-    >>> import numpy as np
     >>> from sklearn.pipeline import make_pipeline
     >>> from sklearn.preprocessing import StandardScaler
     >>> from skgd import GDClassifier
-    >>> X = np.array([[-1, -1], [-2, -1], [1, 1], [2, 1]])
-    >>> y = np.array([1, 1, 2, 2])
+    >>> X = [[-1, -1], [-2, -1], [1, 1], [2, 1]]
+    >>> y = [1, 1, 2, 2]
     >>> clf = make_pipeline(StandardScaler(), GDClassifier(random_state=0))
     >>> clf.fit(X, y).predict([[-0.8, -1]])
     array([1])
@@ -493,12 +413,13 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
             All the classes. Required on the first call; later calls may
             omit it.
         sample_weight : array-like of shape (n_samples,), default=None
-            Weights applied to individual samples; uniform when None.
+            Weights applied to individual samples, multiplied with the class
+            weights; uniform when None.
 
         Returns
         -------
         self : object
-            Returns an instance of self.
+            The classifier, fitted one more epoch on each of its problems.
         """
         if not hasattr(self, "classes_"):
             self._more_validate_params(for_partial_fit=True)
@@ -518,14 +439,17 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
-        """Fit the linear model by gradient descent.
+        """Fit the linear classifier by gradient descent.
+
+        One binary problem per class (one-vs-rest; a single one for two
+        classes), or all classes jointly with ``multi_class='multinomial'``.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data.
         y : ndarray of shape (n_samples,)
-            Target values.
+            Target values: the class labels.
         coef_init : ndarray of shape (n_classes, n_features), default=None
             The initial coefficients to warm-start the optimization.
         intercept_init : ndarray of shape (n_classes,), default=None
@@ -602,7 +526,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Input data.
+            The samples, as for :meth:`predict_proba`.
 
         Returns
         -------

@@ -13,6 +13,7 @@ from sklearn.utils.validation import (
 
 from skgd._base import MAX_INT, BaseGD
 from skgd._codes import REGRESSION_LOSSES
+from skgd._docstrings import fill_docstring
 from skgd._driver import ProblemState
 from skgd._loss_functions import REGRESSION_LOSS_FUNCTIONS
 from skgd._params import with_parameters
@@ -21,19 +22,16 @@ from skgd._params import with_parameters
 @with_parameters(
     defaults={"loss": "squared_error", "learning_rate": "invscaling", "power_t": 0.25}
 )
+@fill_docstring(sgd="SGDRegressor")
 class GDRegressor(RegressorMixin, BaseGD):
     """Linear regression by gradient descent, with pluggable solvers.
 
-    A drop-in replacement for :class:`sklearn.linear_model.SGDRegressor`:
-    every parameter, method, fitted attribute, error and warning of
-    ``SGDRegressor`` is here with the same meaning, and with the default
-    ``solver="sgd"``, ``batch_size=1`` and an integer ``random_state`` the
-    fitted ``coef_``, ``intercept_``, ``n_iter_`` and ``t_`` are
-    ``SGDRegressor``'s.  What skgd adds is documented as such below: the
-    solver (momentum, Nesterov, AdaGrad, RMSProp, Adam, AdamW or your own),
-    mini-batch and full-batch gradient descent, gradient clipping, the
-    record of the objective, and a warning that names the fix when a fit
-    ends far worse than it started.
+    %(drop_in)s
+    What skgd adds is documented as such below: the solver (momentum,
+    Nesterov, AdaGrad, RMSProp, Adam, AdamW or your own), mini-batch and
+    full-batch gradient descent, gradient clipping, the record of the
+    objective, and a warning that names the fix when a fit ends far worse
+    than it started.
 
     The model minimises the objective::
 
@@ -118,18 +116,7 @@ class GDRegressor(RegressorMixin, BaseGD):
         equals 1 at the first update: 'optimal' becomes
         ``eta0 * t0 / (t0 + t - 1)``.
 
-        skgd adds schedules evaluated once per epoch ``e`` (0-based,
-        counted over ``fit``, or over the ``partial_fit`` calls), the rate
-        being constant within the epoch:
-
-        - 'exponential': ``eta = eta0 * gamma**e``;
-        - 'step': ``eta = eta0 * gamma**(e // step_size)``;
-        - 'cosine': from ``eta0`` down to ``eta_min`` over ``max_iter``
-          epochs, ``eta_min + (eta0 - eta_min) * (1 + cos(pi * e' / T)) / 2``
-          with ``e' = e - warmup_epochs`` and ``T = max_iter - warmup_epochs``,
-          after ``warmup_epochs`` of linear warm-up;
-        - a callable ``schedule(e) -> eta``, e.g. a picklable object with a
-          ``__call__`` method (your own schedule).
+        %(epoch_schedules)s
 
     eta0 : float, default=0.01
         The initial learning rate (for the passive-aggressive rules, their
@@ -159,78 +146,9 @@ class GDRegressor(RegressorMixin, BaseGD):
         average of the weights over the updates from update ``a`` on (True
         means 1): averaged SGD.
 
-    solver : str or Solver, default='sgd'
-        *skgd.* How a gradient becomes a step: 'sgd' (plain gradient
-        descent), 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam',
-        'adamw', or a solver object from :mod:`skgd.solvers` carrying its
-        own hyperparameters (``Adam(beta_1=0.8)``), including a subclass of
-        :class:`skgd.solvers.Solver` that you write. Nested parameters
-        (``solver__beta_1``) can be grid-searched. For 'adamw' the L2 part of
-        the penalty is decoupled weight decay instead of a gradient term.
+    %(solver_parameters)s
 
-    batch_size : int or 'full', default=1
-        *skgd.* How the gradient is sampled: 1 is per-sample SGD (the
-        default, scikit-learn's algorithm), an int ``k`` averages the
-        gradient over mini-batches of ``k`` rows (the last batch of an epoch
-        is smaller when ``k`` does not divide the number of rows), and
-        'full' is batch gradient descent: one step per epoch along the exact
-        gradient of the objective. For integer batch sizes the sample
-        weights enter the gradient as they are (as in scikit-learn, whose
-        per-sample step is proportional to the weight); for 'full' they are
-        normalised to mean one, so that the step is the gradient of
-        ``sum_i s_i L_i / sum_i s_i + R(w)``.
-
-    clip_norm : float or None, default=None
-        *skgd.* Clip the gradient (coefficients and intercept together) to
-        this L2 norm before the solver sees it: the classic guard against
-        exploding gradients.
-
-    clip_value : float or None, default=None
-        *skgd.* Clip each component of the gradient to
-        ``[-clip_value, clip_value]`` before the solver sees it.
-
-    gamma : float, default=0.9
-        *skgd.* The decay factor of the 'exponential' and 'step' schedules,
-        in (0, 1].
-
-    step_size : int, default=10
-        *skgd.* The number of epochs between two decays of the 'step'
-        schedule.
-
-    eta_min : float, default=0.0
-        *skgd.* The floor of the 'cosine' schedule.
-
-    warmup_epochs : int, default=0
-        *skgd.* Epochs of linear warm-up of the 'cosine' schedule, from
-        ``eta0 / (warmup_epochs + 1)`` up to ``eta0``.
-
-    restore_best_weights : bool, default=False
-        *skgd.* When True, ``fit`` (and each ``partial_fit``) leaves
-        ``coef_`` and ``intercept_`` at the epoch with the best validation
-        score (with ``early_stopping``) or the best training objective
-        (without), instead of the last epoch's. The solver state is not
-        rewound. On the per-sample plain SGD path the running scale is then
-        folded into the weights each epoch, so the numbers differ from
-        scikit-learn's in the last digits.
-
-    keep_adaptive_state : bool, default=False
-        *skgd.* With ``learning_rate='adaptive'``, let ``partial_fit`` carry
-        the current rate and the stopping counters over to the next call, so
-        that a sequence of ``partial_fit`` calls behaves as the epochs of one
-        ``fit``. The default restarts at ``eta0`` on every call, as
-        scikit-learn does.
-
-    shuffle_block_size : int or None, default=None
-        *skgd.* With ``shuffle=True``, shuffle blocks of this many
-        consecutive rows instead of single rows: each epoch visits the
-        blocks in a new random order and the rows of a block in their order
-        in X. Reading rows in runs is kinder to the memory cache and makes
-        an epoch faster on large data, at the price of a less random order
-        (shuffle or sort the data once beforehand so that a block is not a
-        cluster of similar rows). The dot product of each row is then
-        summed in SIMD registers rather than strictly left to right (the
-        same value to rounding). None keeps scikit-learn's per-row
-        permutation, and its numbers.
+    %(epoch_parameters)s
 
     Attributes
     ----------
@@ -270,13 +188,7 @@ class GDRegressor(RegressorMixin, BaseGD):
         *skgd.* The solver's state (moments, accumulators) and ``step``, the
         number of updates made; ``partial_fit`` resumes from it.
 
-    best_loss_ : float or None
-        *skgd.* The best training objective over the epochs (None with
-        ``early_stopping``).
-
-    best_validation_score_ : float or None
-        *skgd.* The best validation score over the epochs (None without
-        ``early_stopping``).
+    %(best_attributes)s
 
     See Also
     --------
@@ -304,15 +216,11 @@ class GDRegressor(RegressorMixin, BaseGD):
     shape (n_samples, 1) keeps scikit-learn's behaviour: a
     ``DataConversionWarning`` and a single-output model.
 
+    %(callbacks_note)s
+
     On sparse input the intercept's updates are multiplied by 0.01 (as in
     scikit-learn). The solvers' ``lazy`` option decides whether a sparse
     update touches only the batch's columns (see :mod:`skgd.solvers`).
-
-    *skgd.* ``set_callbacks`` (scikit-learn's callback API) attaches
-    callbacks such as :class:`sklearn.callback.ProgressBar` and
-    :class:`sklearn.callback.ScoringMonitor` to ``fit`` and ``partial_fit``:
-    each epoch is a subtask; its callbacks see the model as it stands and
-    may stop the training after it (see :ref:`callbacks`).
 
     Examples
     --------
@@ -462,12 +370,13 @@ class GDRegressor(RegressorMixin, BaseGD):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Input data.
+            The samples to predict.
 
         Returns
         -------
-        ndarray of shape (n_samples,)
-           Predicted target values per element in X.
+        ndarray of shape (n_samples,) or (n_samples, n_targets)
+            The predicted values: one column per target for a model fitted
+            on a 2-D ``y``.
         """
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", reset=False)
