@@ -58,6 +58,10 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
     them, and drives the epochs: shuffling, the compiled epoch kernels,
     stopping, the adaptive schedule, averaging, divergence detection and
     the record of the objective.
+
+    ``fit`` and ``partial_fit`` are written once here (``_fit``,
+    ``_partial_fit``); an estimator defines its targets and its problems
+    (the methods under "what each estimator defines") and its predictions.
     """
 
     _parameter_constraints: dict = {
@@ -400,19 +404,11 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
             problem_names=self._problem_names(),
         )  # fmt: skip
         config = self._config()
-        n_iter, standard, average = self._fit_problems(
-            FitCall(
-                config,
-                X,
-                y,
-                sample_weight,
-                max_iter,
-                reset_state,
-                problems,
-                task,
-                validation_mask,
-            )  # fmt: skip
-        )
+        call = FitCall(
+            config, X, y, sample_weight, max_iter, reset_state, problems, task,
+            validation_mask,
+        )  # fmt: skip
+        n_iter, standard, average = self._fit_problems(call)
         self.n_iter_ = n_iter
         self.t_ += n_iter * X.shape[0]
         self._publish_model(config, problems, standard, average)
@@ -446,7 +442,9 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
         )
         return X, y, sample_weight
 
+    # ------------------------------------------------------------------
     # what each estimator defines: its targets and its problems
+    # ------------------------------------------------------------------
     def _fit_classes(self, y):
         """``fit``'s targets and the classes it learns (None: regression)."""
         return y, None

@@ -297,13 +297,14 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
 
     def _fit_problems(self, call):
         n_classes = len(self.classes_)
-        if n_classes > 2 and self._multinomial():
+        if n_classes < 2:
+            raise ValueError(
+                "The number of classes has to be greater than one; got %d class"
+                % n_classes
+            )
+        if self._multinomial():
             return self._fit_multinomial(call)
-        if n_classes >= 2:
-            return self._fit_one_vs_rest(call)
-        raise ValueError(
-            "The number of classes has to be greater than one; got %d class" % n_classes
-        )
+        return self._fit_one_vs_rest(call)
 
     def _fit_one_vs_rest(self, call):
         """The binary problem of two classes, or one per class run in
@@ -317,7 +318,9 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
                 )
             ]
         else:
-            mask = self._make_validation_split(call.y, call.sample_weight > 0)
+            mask = self._make_validation_split(
+                call.y, sample_mask=call.sample_weight > 0
+            )
             seeds = check_random_state(self.random_state).randint(
                 MAX_INT, size=len(self.classes_)
             )
