@@ -19,14 +19,12 @@ columns and the gradient is read off the row, with no buffer.  Lazy mode
 with plain SGD is exact, and is only asked for without L1, averaging or
 clipping.
 
-The solver enters as five functions of its generated module (see
-``skgd._jit._generate``), passed as separate arguments: ``hyper(hp)`` (its
-hyperparameters as a tuple), ``begin(h, t0)`` (what it carries from update
-to update, at the start of a call after ``t0`` updates), ``prepare(h,
-carry, t)`` (the carry and the values of update ``t``), ``coordinate`` and
-``complete`` (``skgd._jit._step``); and ``pass_fn``, the pass of the
-updates that need no clipping, L1 or averaging (``split_pass`` or
-``fused_pass``).
+The solver-dependent part of the kernel is the template
+``skgd._jit._template``, copied into each solver's generated module (see
+``skgd._jit._generate``); this module holds the pieces every solver shares:
+``gather_rows`` (inlined into each kernel: a call per row would cost a
+per-sample epoch about 5%) and its cached form ``gather`` for the other
+paths, the batch gradient's finishing touches, and the dask path's pieces.
 """
 
 import math
@@ -45,8 +43,8 @@ MB_AVG_COUNT = 2  # the number of averaged updates
 MB_SIZE = 3
 
 
-@cached(error_model="numpy")
-def gather(rows, targets, objective, control, model, scratch, pos, wscale, lazy):
+@inline(error_model="numpy")
+def gather_rows(rows, targets, objective, control, model, scratch, pos, wscale, lazy):
     """Read one batch of training rows from position ``pos`` of the order:
     their weighted losses and the sums of their loss gradients (``gbuf``
     for the coefficients, ``gb`` for the intercepts; for a lazily updated
@@ -142,6 +140,14 @@ def gather(rows, targets, objective, control, model, scratch, pos, wscale, lazy)
                 faxpy(gbuf, o * nf, dl, data, indices, s, nnz, dense)
             gb[o] += dl
     return pos, nrows, n_touched, bl, bw, bs, bn
+
+
+@cached(error_model="numpy")
+def gather(rows, targets, objective, control, model, scratch, pos, wscale, lazy):
+    """``gather_rows``, compiled once for every caller that is no kernel."""
+    return gather_rows(
+        rows, targets, objective, control, model, scratch, pos, wscale, lazy
+    )
 
 
 @cached(error_model="numpy")

@@ -30,7 +30,7 @@ import math
 import numpy as np
 
 from skgd._jit._compile import inline, jit
-from skgd._jit._epoch import MB_AVG_COUNT, MB_STEP, MB_U, finish, gather, with_step
+from skgd._jit._epoch import MB_AVG_COUNT, MB_STEP, MB_U, finish, gather_rows, with_step
 from skgd._jit._placeholders import (  # noqa: F401 - names of the template
     GENERAL,
     PROXIMAL,
@@ -308,7 +308,7 @@ def minibatch_epoch(rows, targets, model, objective, sched, control, scratch):
             pos = order.shape[0]
             given = False
         else:
-            pos, nrows, n_touched, bl, bw, bs, bn = gather(
+            pos, nrows, n_touched, bl, bw, bs, bn = gather_rows(
                 rows, targets, objective, control, model, scratch, pos, wscale, lazy
             )
         if nrows == 0:
