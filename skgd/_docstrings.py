@@ -40,12 +40,13 @@ being constant within the epoch:
 SOLVER_PARAMETERS = """\
 solver : str or Solver, default='sgd'
     *skgd.* How a gradient becomes a step: 'sgd' (plain gradient
-    descent), 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam',
-    'adamw', or a solver object from :mod:`skgd.solvers` carrying its
-    own hyperparameters (``Adam(beta_1=0.8)``), including a subclass of
+    descent), the name of another solver of :mod:`skgd.solvers`
+    ($solver_names), or a solver object carrying its own
+    hyperparameters (``Adam(beta_1=0.8)``), including a subclass of
     :class:`skgd.solvers.Solver` that you write. Nested parameters
-    (``solver__beta_1``) can be grid-searched. For 'adamw' the L2 part of
-    the penalty is decoupled weight decay instead of a gradient term.
+    (``solver__beta_1``) can be grid-searched. For 'adamw' and 'lion' the
+    L2 part of the penalty is decoupled weight decay instead of a
+    gradient term.
 
 batch_size : int or 'full', default=1
     *skgd.* How the gradient is sampled: 1 is per-sample SGD (the
@@ -118,13 +119,15 @@ shuffle_block_size : int or None, default=None
 
 #: the best objective and validation score of the last call
 BEST_ATTRIBUTES = """\
-best_loss_ : float or None
+best_loss_ : float, list of float or None
     *skgd.* The best training objective over the epochs (None with
-    ``early_stopping``).
+    ``early_stopping``; a list, one per class, for a one-vs-rest
+    classifier).
 
-best_validation_score_ : float or None
+best_validation_score_ : float, list of float or None
     *skgd.* The best validation score over the epochs (None without
-    ``early_stopping``).
+    ``early_stopping``; a list, one per class, for a one-vs-rest
+    classifier).
 """
 
 #: the callbacks (a paragraph of Notes)
@@ -145,6 +148,16 @@ FRAGMENTS = {
     "best_attributes": BEST_ATTRIBUTES,
     "callbacks_note": CALLBACKS_NOTE,
 }
+
+def _solver_names():
+    """The registered solver names but 'sgd', for the ``solver``
+    parameter's text (a solver file that registers a name appears there
+    without an edit of the estimators)."""
+    from skgd.solvers import SOLVER_NAMES
+
+    names = ", ".join(repr(n) for n in SOLVER_NAMES if n != "sgd")
+    return {"solver_names": names}
+
 
 _PLACEHOLDER = re.compile(r"^( *)%\((\w+)\)s$", re.MULTILINE)
 
@@ -169,7 +182,7 @@ def fill_docstring(**fields):
 
     def fragment(match):
         indent, name = match.groups()
-        text = Template(FRAGMENTS[name]).substitute(fields)
+        text = Template(FRAGMENTS[name]).substitute(_solver_names(), **fields)
         return "\n".join(
             indent + line if line else line for line in text.rstrip("\n").split("\n")
         )

@@ -164,11 +164,14 @@ def test_optimal_schedule_on_scaled_data_advises_another_schedule():
 
 def test_adaptive_solver_advises_its_base_rate(diabetes):
     X, y = diabetes
-    messages = _fit(GDRegressor(solver="rmsprop", batch_size=16, eta0=100.0), X, y)
+    # seeded: with eta0=100 about one shuffle in four happens to end below
+    # the factor (RMSProp's steps are about eta0 whatever the gradient)
+    params = dict(solver="rmsprop", batch_size=16, random_state=0)
+    messages = _fit(GDRegressor(eta0=100.0, **params), X, y)
     assert len(messages) == 1
     eta0 = _suggested(messages[0], "eta0")
     assert eta0 == 0.01
-    fixed = GDRegressor(solver="rmsprop", batch_size=16, eta0=eta0)
+    fixed = GDRegressor(eta0=eta0, **params)
     assert _fit(fixed, X, y) == []
     assert fixed.score(X, y) > 0.45
 
