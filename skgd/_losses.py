@@ -319,18 +319,9 @@ def _objective_inputs(X, y, coef, intercept, sample_weight, caller):
 
 
 def objective(
-    X,
-    y,
-    coef,
-    intercept,
-    *,
-    loss,
-    penalty,
-    alpha,
-    l1_ratio,
-    epsilon,
+    X, y, coef, intercept, *, loss, penalty, alpha, l1_ratio, epsilon,
     sample_weight=None,
-):
+):  # fmt: skip
     """Weighted mean loss plus penalty at ``(coef, intercept)``.
 
     Parameters
@@ -369,18 +360,9 @@ def objective(
 
 
 def objective_gradient(
-    X,
-    y,
-    coef,
-    intercept,
-    *,
-    loss,
-    penalty,
-    alpha,
-    l1_ratio,
-    epsilon,
+    X, y, coef, intercept, *, loss, penalty, alpha, l1_ratio, epsilon,
     sample_weight=None,
-):
+):  # fmt: skip
     """Gradient of :func:`objective` with respect to ``coef`` and ``intercept``.
 
     Parameters are those of :func:`objective`.
