@@ -149,6 +149,7 @@ FRAGMENTS = {
     "callbacks_note": CALLBACKS_NOTE,
 }
 
+
 def _solver_names():
     """The registered solver names but 'sgd', for the ``solver``
     parameter's text (a solver file that registers a name appears there
