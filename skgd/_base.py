@@ -92,6 +92,10 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
         "restore_best_weights": ["boolean"],
         "keep_adaptive_state": ["boolean"],
         "shuffle_block_size": [Interval(Integral, 1, None, closed="left"), None],
+        "sparse_intercept_decay": [
+            StrOptions({"auto"}),
+            Interval(Real, 0, 1, closed="right"),
+        ],
         "epsilon": [Interval(Real, 0, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],

@@ -17,6 +17,9 @@ from skgd import _losses
 from skgd._codes import LEARNING_RATE_CODES, LOSS_CODES, PENALTY_CODES
 from skgd.solvers import get_solver
 
+#: scikit-learn's factor of the intercept's step on sparse data
+SPARSE_INTERCEPT_DECAY = 0.01
+
 #: skgd's schedules evaluated once per epoch (the rate is constant within it)
 EPOCH_SCHEDULES = ("exponential", "step", "cosine")
 
@@ -152,6 +155,7 @@ class FitConfig:
     restore_best_weights: bool
     keep_adaptive_state: bool
     verbose: int
+    sparse_intercept_decay: object  # 'auto' or a float in (0, 1]
 
     @classmethod
     def of(cls, est):
@@ -192,6 +196,7 @@ class FitConfig:
             restore_best_weights=bool(est.restore_best_weights),
             keep_adaptive_state=bool(est.keep_adaptive_state),
             verbose=int(est.verbose),
+            sparse_intercept_decay=est.sparse_intercept_decay,
         )
 
     @property
@@ -202,6 +207,18 @@ class FitConfig:
     def exact(self):
         """Whether the fit runs scikit-learn's per-sample SGD algorithm."""
         return exact_path(self.solver, self.batch_size, self.clip_norm, self.clip_value)
+
+    def intercept_decay(self, dense):
+        """The factor of the intercept's step: 1 on dense data; on sparse
+        data ``sparse_intercept_decay``, whose 'auto' is scikit-learn's 0.01
+        where the fit runs scikit-learn's per-sample algorithm (its numbers
+        are at stake) and 1 elsewhere (sparse data then fit as dense)."""
+        if dense:
+            return 1.0
+        decay = self.sparse_intercept_decay
+        if decay == "auto":
+            return SPARSE_INTERCEPT_DECAY if self.exact else 1.0
+        return float(decay)
 
     @property
     def proximal(self):

@@ -115,6 +115,19 @@ shuffle_block_size : int or None, default=None
     summed in SIMD registers rather than strictly left to right (the
     same value to rounding). None keeps scikit-learn's per-row
     permutation, and its numbers.
+
+sparse_intercept_decay : 'auto' or float in (0, 1], default='auto'
+    *skgd.* The factor of the intercept's step on sparse input
+    (scipy.sparse X); dense input always takes the full step.
+    scikit-learn multiplies the intercept's step by 0.01 on sparse input
+    only, so the same data as a CSR matrix and as a dense array give
+    different models. 'auto' keeps scikit-learn's 0.01 where the fit runs
+    scikit-learn's per-sample algorithm (``solver='sgd'``,
+    ``batch_size=1``, no clipping: the drop-in configuration, whose
+    numbers are scikit-learn's) and is 1 everywhere else, so that sparse
+    input fits as dense. Set 1.0 to fit sparse as dense in the drop-in
+    configuration too, or 0.01 to damp the intercept everywhere as
+    scikit-learn does.
 """
 
 #: the best objective and validation score of the last call

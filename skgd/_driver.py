@@ -15,6 +15,7 @@ import time
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils.extmath import safe_sparse_dot
 
 from skgd._divergence import (
@@ -331,6 +332,7 @@ def run_epochs(
         X=X, y=y, sample_weight=sample_weight, validation_mask=validation_mask,
         weight_pos=float(weight_pos), weight_neg=float(weight_neg),
         class_weights=class_weights, n_out=n_out, seed=int(seed), t_start=t_start,
+        intercept_decay=config.intercept_decay(not sp.issparse(X)),
     )  # fmt: skip
     if reset_state:
         problem.loss_curve = []

@@ -46,6 +46,7 @@ SHARED_PARAMETERS = {
     "restore_best_weights": False,
     "keep_adaptive_state": False,
     "shuffle_block_size": None,
+    "sparse_intercept_decay": "auto",
 }
 
 

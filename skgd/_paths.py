@@ -49,6 +49,7 @@ class EpochData:
     n_out: int
     seed: int
     t_start: float
+    intercept_decay: float = 1.0
 
     def __post_init__(self):
         from skgd._jit._rows import flat_rows
@@ -61,11 +62,6 @@ class EpochData:
             return
         self.data, self.indices, self.indptr = flat_rows(self.X)
         self.vmask = self.validation_mask.view(np.uint8)
-
-    @property
-    def intercept_decay(self):
-        """scikit-learn damps the intercept's step on sparse data."""
-        return 1.0 if self.dense else 0.01
 
     def rows(self):
         from skgd._jit._records import Rows

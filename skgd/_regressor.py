@@ -218,8 +218,9 @@ class GDRegressor(RegressorMixin, BaseGD):
 
     %(callbacks_note)s
 
-    On sparse input the intercept's updates are multiplied by 0.01 (as in
-    scikit-learn). The solvers' ``lazy`` option decides whether a sparse
+    On sparse input the intercept's updates are multiplied by
+    ``sparse_intercept_decay``: scikit-learn's 0.01 in the drop-in
+    configuration, 1 elsewhere. The solvers' ``lazy`` option decides whether a sparse
     update touches only the batch's columns (see :mod:`skgd.solvers`).
 
     Examples

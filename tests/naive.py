@@ -259,6 +259,7 @@ def naive_fit(
     lazy="auto",
     solver_params=None,
     decoupled_weight_decay=None,
+    sparse_intercept_decay="auto",
 ):
     """Fit by the specified mini-batch rule, rows in order, no shuffling.
 
@@ -268,6 +269,9 @@ def naive_fit(
     ``intercept_`` (the averaged ones when averaging is on and has started).
     ``decoupled_weight_decay`` (default: the solver's default) applies the L2
     part of the penalty as a decay of the weights instead of a gradient.
+    ``sparse_intercept_decay`` multiplies the intercept's step on sparse
+    ``X``: 'auto' is scikit-learn's 0.01 for plain per-sample unclipped
+    steps (the drop-in configuration) and 1 otherwise.
     """
     sparse = sp.issparse(X)
     if sparse:
@@ -295,7 +299,13 @@ def naive_fit(
         decoupled_weight_decay = solver in DECOUPLED_BY_DEFAULT
     lam_grad = 0.0 if decoupled_weight_decay else lam
     lam_decay = lam if decoupled_weight_decay else 0.0
-    intercept_decay = SPARSE_INTERCEPT_DECAY if sparse else 1.0
+    drop_in = solver == "sgd" and batch_size == 1 and not (clip_norm or clip_value)
+    if not sparse:
+        intercept_decay = 1.0
+    elif sparse_intercept_decay == "auto":
+        intercept_decay = SPARSE_INTERCEPT_DECAY if drop_in else 1.0
+    else:
+        intercept_decay = float(sparse_intercept_decay)
     avg_start = int(average)
 
     w = np.zeros(n_features)

@@ -41,6 +41,7 @@ SKGD_PARAMS = {
     "restore_best_weights": False,
     "keep_adaptive_state": False,
     "shuffle_block_size": None,
+    "sparse_intercept_decay": "auto",
 }
 
 
