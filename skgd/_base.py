@@ -41,6 +41,7 @@ class FitCall(NamedTuple):
     problems: list  # of ProblemState
     task: FitTask
     validation_mask: object  # ndarray, or None: each problem splits its own
+    validation: object  # (X_val, y_val, sample_weight_val) given to fit, or None
 
 
 #: the error of a fit that would start from a sparse coef_ (scikit-learn's
@@ -338,9 +339,10 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
     #: (scikit-learn's SGDRegressor) rather than copies of them (SGDClassifier)
     _WARM_START_IN_PLACE = True
 
-    def _fit(self, X, y, coef_init, intercept_init, sample_weight):
+    def _fit(self, X, y, coef_init, intercept_init, sample_weight, validation=None):
         """``fit``: the model started anew (or, with ``warm_start``, from the
-        fitted one), then up to ``max_iter`` epochs."""
+        fitted one), then up to ``max_iter`` epochs; ``validation`` is
+        ``(X_val, y_val, sample_weight_val)`` as ``fit`` received them."""
         self._more_validate_params()
         y, classes = self._fit_classes(y)
         if self.warm_start and getattr(self, "coef_", None) is not None:
@@ -362,6 +364,7 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
             reset_state=True,
             task_name="fit",
             classes=classes,
+            validation=validation,
         )
         self._warn_after_fit()
         return self
@@ -369,7 +372,7 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
     def _partial_fit(
         self, X, y, sample_weight, *, max_iter=1, coef_init=None,
         intercept_init=None, reset_state=False, task_name="partial_fit",
-        classes=None,
+        classes=None, validation=None,
     ):  # fmt: skip
         """One call to ``partial_fit`` (the defaults) or ``fit``: the data
         validated, the model allocated or continued, the epochs of its
@@ -400,8 +403,12 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
             self._continue_fitting(X.dtype, warm=coef_init is not None)
         if not hasattr(self, "t_"):
             self.t_ = 1.0
+        validation = self._check_validation_data(X, y, validation)
         problems = self._problems(reset_state)
-        validation_mask = self._validation_mask(y, sample_weight)
+        if validation is None:
+            validation_mask = self._validation_mask(y, sample_weight)
+        else:  # the user's validation data instead of a split
+            validation_mask = np.zeros(y.shape[0], dtype=np.bool_)
         task = FitTask(
             self, X, y, given_weight, task_name, max_iter, problems,
             coef_shape=self._coef_shape(X.shape[1]),
@@ -410,7 +417,7 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
         config = self._config()
         call = FitCall(
             config, X, y, sample_weight, max_iter, reset_state, problems, task,
-            validation_mask,
+            validation_mask, validation,
         )  # fmt: skip
         n_iter, standard, average = self._fit_problems(call)
         self.n_iter_ = n_iter
@@ -423,6 +430,49 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
             self._problem_names(),
         )  # fmt: skip
         return self
+
+    def _check_validation_data(self, X, y, validation):
+        """``fit``'s ``X_val``, ``y_val`` and ``sample_weight_val`` validated
+        as scikit-learn's HistGradientBoosting estimators validate them, the
+        targets as the call's (``_validation_targets``); None when none
+        were given."""
+        X_val, y_val, sw_val = validation or (None, None, None)
+        if X_val is None and y_val is None:
+            if sw_val is not None:
+                raise ValueError(
+                    "sample_weight_val is provided, but X_val and y_val were not "
+                    "provided."
+                )
+            return None
+        if y_val is None:
+            raise ValueError("X_val is provided, but y_val was not provided.")
+        if X_val is None:
+            raise ValueError("y_val is provided, but X_val was not provided.")
+        if not self.early_stopping:
+            raise ValueError(
+                "X_val and y_val are passed to fit while at the same time "
+                "early_stopping is False. When passing X_val and y_val to fit, "
+                "early_stopping should be set to True."
+            )
+        X_val, y_val = validate_data(
+            self, X_val, y_val, reset=False, accept_sparse="csr", copy=False,
+            order="C", dtype=X.dtype, accept_large_sparse=False,
+            multi_output=not is_classifier(self),
+        )  # fmt: skip
+        y_val = self._validation_targets(y, y_val)
+        sw_val = _check_sample_weight(sw_val, X_val, dtype=X.dtype)
+        return X_val, y_val, sw_val
+
+    def _validation_targets(self, y, y_val):
+        """``y_val`` as the call's targets ``y`` are (the regressor's)."""
+        if y.ndim == 1 and y_val.ndim == 2 and y_val.shape[1] == 1:
+            y_val = y_val[:, 0]
+        if y_val.shape[1:] != y.shape[1:]:
+            raise ValueError(
+                f"y_val has shape {y_val.shape}, but y has shape {y.shape}: the "
+                "validation targets must have as many columns as the training ones."
+            )
+        return np.ascontiguousarray(y_val, dtype=y.dtype)
 
     def _validate_fit_data(self, X, y, sample_weight, reset, dtype):
         """X and y validated (a dask collection: by ``skgd._dask``)."""
@@ -503,6 +553,14 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
     # ------------------------------------------------------------------
     # the epochs of a problem, and what a call publishes
     # ------------------------------------------------------------------
+    def _problem_split(self, call, y):
+        """The validation rows of a problem with targets ``y``: none when
+        ``fit`` was given validation data, else the split of
+        ``early_stopping``."""
+        if call.validation is not None:
+            return np.zeros(y.shape[0], dtype=np.bool_)
+        return self._make_validation_split(y, sample_mask=call.sample_weight > 0)
+
     def _make_validation_split(self, y, sample_mask):
         n_samples = y.shape[0]
         validation_mask = np.zeros(n_samples, dtype=np.bool_)
@@ -546,17 +604,24 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
             )  # fmt: skip
         return self.coef_, self.intercept_, None, np.zeros(self.intercept_.shape)
 
-    def _run_problem(self, call, k, y, model, seed, validation_mask=None, **weights):
+    def _run_problem(
+        self, call, k, y, model, seed, validation_mask=None, y_val=None, **weights
+    ):
         """The epoch driver (``skgd._driver.run_epochs``) on problem ``k`` of
         the call, with targets ``y``, from the estimator's update count
         ``t_``.
 
         ``model`` is ``(coef, intercept, average_coef, average_intercept)``
         as the driver takes them, the coefficient arrays flattened and
-        trained in place; ``validation_mask`` defaults to the call's and
-        ``weights`` are the driver's class weights.  Returns
-        ``(intercept, average_intercept, n_iter)``."""
+        trained in place; ``validation_mask`` defaults to the call's, the
+        targets of the user's validation data ``y_val`` (the problem's, as
+        ``y`` is) to the call's, and ``weights`` are the driver's class
+        weights.  Returns ``(intercept, average_intercept, n_iter)``."""
         coef, intercept, average_coef, average_intercept = model
+        validation = call.validation
+        if validation is not None:
+            X_val, call_y_val, sw_val = validation
+            validation = (X_val, call_y_val if y_val is None else y_val, sw_val)
         epochs = call.task.epochs(k)
         if epochs is not None:
             epochs.begin_problem()
@@ -569,7 +634,8 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
                 call.validation_mask if validation_mask is None else validation_mask
             ),
             seed=seed, t_start=self.t_, problem=call.problems[k],
-            reset_state=call.reset_state, epochs=epochs, **weights,
+            reset_state=call.reset_state, epochs=epochs, validation=validation,
+            **weights,
         )  # fmt: skip
         if epochs is not None:
             epochs.end_problem()

@@ -32,7 +32,11 @@ from skgd._params import with_parameters
         "clip_value": {"multi_class": "ovr"},
     },
 )
-@fill_docstring(sgd="SGDClassifier")
+@fill_docstring(
+    sgd="SGDClassifier",
+    y_val_shape="",
+    y_val_note=": class labels, each one of those in ``y``",
+)
 class GDClassifier(LinearClassifierMixin, BaseGD):
     """Linear classification by gradient descent, with pluggable solvers.
 
@@ -279,6 +283,22 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
     def _validation_mask(self, y, sample_weight):
         return None  # split by each problem, once the call's task has begun
 
+    def _validation_targets(self, y, y_val):
+        unseen = np.setdiff1d(y_val, self.classes_)
+        if unseen.size:
+            raise ValueError(
+                f"y_val contains labels that y does not have: {unseen.tolist()}; "
+                f"the classifier learns the classes {self.classes_.tolist()}."
+            )
+        return y_val
+
+    def _binary_targets(self, y, i, dtype):
+        """The targets of class ``i`` against the rest: 1 for its rows, 0
+        (log loss) or -1 for the others."""
+        y_i = np.ones(y.shape, dtype=dtype, order="C")
+        y_i[y != self.classes_[i]] = 0.0 if self.loss == "log_loss" else -1.0
+        return y_i
+
     def _row_weight(self, y, sample_weight):
         labels = np.searchsorted(self.classes_, y)
         return sample_weight * self._expanded_class_weight[labels]
@@ -318,9 +338,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
                 )
             ]
         else:
-            mask = self._make_validation_split(
-                call.y, sample_mask=call.sample_weight > 0
-            )
+            mask = self._problem_split(call, call.y)
             seeds = check_random_state(self.random_state).randint(
                 MAX_INT, size=len(self.classes_)
             )
@@ -359,8 +377,10 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         the weights of the positive and the negative rows."""
         binary = len(self.classes_) == 2
         k = 0 if binary else i  # the problem, and its row of the model
-        y_i = np.ones(call.y.shape, dtype=call.X.dtype, order="C")
-        y_i[call.y != self.classes_[i]] = 0.0 if self.loss == "log_loss" else -1.0
+        y_i = self._binary_targets(call.y, i, call.X.dtype)
+        y_val = None
+        if call.validation is not None:
+            y_val = self._binary_targets(call.validation[1], i, call.X.dtype)
         coef, intercept, average_coef, average_intercept = self._model_arrays()
         if not binary:
             coef = coef[i]
@@ -370,9 +390,9 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         # the dataset's own seed, drawn first as scikit-learn does
         random_state.randint(1, np.iinfo(np.int32).max)
         if mask is None:
-            mask = self._make_validation_split(y_i, sample_mask=call.sample_weight > 0)
+            mask = self._problem_split(call, y_i)
         intercept, average_intercept, n_iter = self._run_problem(
-            call, k, y_i, model, random_state.randint(MAX_INT), mask,
+            call, k, y_i, model, random_state.randint(MAX_INT), mask, y_val,
             weight_pos=weights[0], weight_neg=weights[1],
         )  # fmt: skip
         if self.average:
@@ -381,13 +401,17 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
 
     def _fit_multinomial(self, call):
         """All classes jointly: the softmax cross-entropy model."""
-        mask = self._make_validation_split(call.y, sample_mask=call.sample_weight > 0)
+        mask = self._problem_split(call, call.y)
         seed = check_random_state(self.random_state).randint(MAX_INT)
         labels = np.searchsorted(self.classes_, call.y).astype(call.X.dtype)
+        y_val = None
+        if call.validation is not None:
+            y_val = np.searchsorted(self.classes_, call.validation[1])
+            y_val = y_val.astype(call.X.dtype)
         coef, intercept, average_coef, average_intercept = self._model_arrays()
         intercept_out, average_out, n_iter = self._run_problem(
             call, 0, labels, (coef, intercept, average_coef, average_intercept),
-            seed, mask, class_weights=self._expanded_class_weight,
+            seed, mask, y_val, class_weights=self._expanded_class_weight,
         )  # fmt: skip
         intercept[:] = intercept_out
         if self.average > 0:
@@ -441,7 +465,10 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         return self._partial_fit(X, y, sample_weight, classes=classes)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
+    def fit(
+        self, X, y, coef_init=None, intercept_init=None, sample_weight=None, *,
+        X_val=None, y_val=None, sample_weight_val=None,
+    ):  # fmt: skip
         """Fit the linear classifier by gradient descent.
 
         One binary problem per class (one-vs-rest; a single one for two
@@ -460,13 +487,17 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         sample_weight : array-like of shape (n_samples,), default=None
             Weights applied to individual samples; multiplied with the class
             weights when ``class_weight`` is given.
+        %(fit_validation)s
 
         Returns
         -------
         self : object
             Returns an instance of self.
         """
-        return self._fit(X, y, coef_init, intercept_init, sample_weight)
+        return self._fit(
+            X, y, coef_init, intercept_init, sample_weight,
+            validation=(X_val, y_val, sample_weight_val),
+        )  # fmt: skip
 
     # ------------------------------------------------------------------
     def _check_proba(self):

@@ -153,6 +153,23 @@ problem); its callbacks see the model as it stands and may stop the
 training of its problem after it (see :ref:`callbacks`).
 """
 
+#: fit's validation data (parameters of ``fit``)
+FIT_VALIDATION = """\
+X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
+default=None
+    *skgd.* Validation data for ``early_stopping``, scored instead of a
+    ``validation_fraction`` split of ``X`` (every row of ``X`` then
+    trains). Requires ``early_stopping=True`` and ``y_val``, as in
+    scikit-learn's HistGradientBoosting estimators. In a
+    :class:`~sklearn.pipeline.Pipeline`, ``X_val`` is transformed as
+    ``X`` is with ``Pipeline(..., transform_input=["X_val"])`` and
+    metadata routing (see :ref:`validation-data`).
+y_val : array-like of shape (n_val,)$y_val_shape, default=None
+    *skgd.* The targets of ``X_val``$y_val_note.
+sample_weight_val : array-like of shape (n_val,), default=None
+    *skgd.* The weights of the validation rows in the validation score.
+"""
+
 FRAGMENTS = {
     "drop_in": DROP_IN,
     "epoch_schedules": EPOCH_SCHEDULES,
@@ -160,7 +177,11 @@ FRAGMENTS = {
     "epoch_parameters": EPOCH_PARAMETERS,
     "best_attributes": BEST_ATTRIBUTES,
     "callbacks_note": CALLBACKS_NOTE,
+    "fit_validation": FIT_VALIDATION,
 }
+
+#: the methods whose docstrings hold fragments too
+_METHODS = ("fit",)
 
 
 def _solver_names():
@@ -177,7 +198,8 @@ _PLACEHOLDER = re.compile(r"^( *)%\((\w+)\)s$", re.MULTILINE)
 
 
 def fill_docstring(**fields):
-    """Class decorator: put the fragments in the class docstring.
+    """Class decorator: put the fragments in the class docstring (and in
+    those of the methods ``_METHODS`` names).
 
     A line of the docstring that holds only ``%(name)s``, ``name`` a key of
     ``FRAGMENTS``, is replaced with that fragment, indented as the line.
@@ -203,6 +225,10 @@ def fill_docstring(**fields):
 
     def decorate(cls):
         cls.__doc__ = _PLACEHOLDER.sub(fragment, cls.__doc__)
+        for name in _METHODS:
+            method = cls.__dict__.get(name)
+            if method is not None and method.__doc__:
+                method.__doc__ = _PLACEHOLDER.sub(fragment, method.__doc__)
         return cls
 
     return decorate

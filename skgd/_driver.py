@@ -170,8 +170,10 @@ def validation_score(config, X_val, y_val, sw_val, coef, intercept, softmax):
     if n_out == 1:
         pred = pred.ravel()
     if config.classifier:
-        signs = np.array([-1, 1], dtype=y_val.dtype)[(pred > 0).astype(int)]
-        return accuracy_score(y_val, signs, sample_weight=sw_val)
+        # the problem's labels: 1 for the class, 0 (log loss) or -1 the rest
+        negative = 0.0 if config.loss == "log_loss" else -1.0
+        labels = np.array([negative, 1.0], dtype=y_val.dtype)[(pred > 0).astype(int)]
+        return accuracy_score(y_val, labels, sample_weight=sw_val)
     return r2_score(y_val, pred, sample_weight=sw_val)
 
 
@@ -294,6 +296,7 @@ def run_epochs(
     config, X, y, sample_weight, max_iter, *, coef, intercept, average_coef,
     average_intercept, validation_mask, seed, t_start, problem, reset_state,
     weight_pos=1.0, weight_neg=1.0, class_weights=None, epochs=None,
+    validation=None,
 ):  # fmt: skip
     """Run up to ``max_iter`` epochs on (X, y) from the given state.
 
@@ -307,6 +310,10 @@ def run_epochs(
 
     ``epochs`` (a ``skgd._callbacks.EpochTasks``) reports each epoch to the
     callbacks, which may end the training after any epoch.
+
+    ``validation`` (``X_val, y_val, sample_weight_val``, the targets as
+    ``y``'s), when given, is what ``early_stopping`` scores instead of the
+    rows of ``validation_mask``.
     """
     n_samples, n_features = X.shape
     softmax = class_weights is not None
@@ -351,7 +358,9 @@ def run_epochs(
         path.objective_at(sw_obj, train, 0 * coef, np.zeros(n_out), softmax),
         path.objective_at(sw_obj, train, coef, intercept, softmax),
     )
-    if config.early_stopping:
+    if config.early_stopping and validation is not None:
+        X_val, y_val, sw_val = validation  # the user's, given to fit
+    elif config.early_stopping:
         X_val = X[validation_mask]
         y_val = y[validation_mask]
         sw_val = sample_weight[validation_mask] / wfac
@@ -397,8 +406,14 @@ def run_epochs(
         # skgd's own arithmetic on it (a fit under np.errstate(all="raise"))
         with np.errstate(all="ignore"):
             if config.early_stopping:
+                # the user's validation data score the model the fit returns
+                # if it stops here; scikit-learn's split scores the standard
+                # weights as they stand in memory (before the running scale)
+                w_val, b_val = (
+                    (coef, intercept) if validation is None else path.model(epoch + 1)
+                )
                 score = validation_score(
-                    config, X_val, y_val, sw_val, coef, intercept, softmax
+                    config, X_val, y_val, sw_val, w_val, b_val, softmax
                 )
                 problem.validation_scores.append(score)
             if config.verbose > 0:

@@ -22,7 +22,7 @@ from skgd._params import with_parameters
 @with_parameters(
     defaults={"loss": "squared_error", "learning_rate": "invscaling", "power_t": 0.25}
 )
-@fill_docstring(sgd="SGDRegressor")
+@fill_docstring(sgd="SGDRegressor", y_val_shape=" or (n_val, n_targets)", y_val_note="")
 class GDRegressor(RegressorMixin, BaseGD):
     """Linear regression by gradient descent, with pluggable solvers.
 
@@ -341,7 +341,10 @@ class GDRegressor(RegressorMixin, BaseGD):
         return self._partial_fit(X, y, sample_weight)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
+    def fit(
+        self, X, y, coef_init=None, intercept_init=None, sample_weight=None, *,
+        X_val=None, y_val=None, sample_weight_val=None,
+    ):  # fmt: skip
         """Fit the linear model by gradient descent.
 
         Parameters
@@ -357,13 +360,17 @@ class GDRegressor(RegressorMixin, BaseGD):
             The initial intercept to warm-start the optimization.
         sample_weight : array-like of shape (n_samples,), default=None
             Weights applied to individual samples (1. for unweighted).
+        %(fit_validation)s
 
         Returns
         -------
         self : object
             Fitted `GDRegressor` estimator.
         """
-        return self._fit(X, y, coef_init, intercept_init, sample_weight)
+        return self._fit(
+            X, y, coef_init, intercept_init, sample_weight,
+            validation=(X_val, y_val, sample_weight_val),
+        )  # fmt: skip
 
     def predict(self, X):
         """Predict using the linear model.

@@ -201,9 +201,15 @@ def test_parameters_and_defaults_are_sgdclassifiers():
 
 @pytest.mark.parametrize("method", ["fit", "partial_fit"])
 def test_method_signatures_are_sgdclassifiers(method):
-    ours = inspect.signature(getattr(GDClassifier, method))
-    theirs = inspect.signature(getattr(SGDClassifier, method))
-    assert ours == theirs
+    """scikit-learn's parameters, then fit's keyword-only validation data."""
+    ours = list(inspect.signature(getattr(GDClassifier, method)).parameters.values())
+    theirs = list(inspect.signature(getattr(SGDClassifier, method)).parameters.values())
+    assert ours[: len(theirs)] == theirs
+    extra = ours[len(theirs) :]
+    assert [p.name for p in extra] == (
+        ["X_val", "y_val", "sample_weight_val"] if method == "fit" else []
+    )
+    assert all(p.kind is p.KEYWORD_ONLY and p.default is None for p in extra)
 
 
 @pytest.mark.parametrize("early_stopping", [False, True])

@@ -76,8 +76,13 @@ def test_parameters_and_defaults_are_sgdregressors():
         assert ours[name] == default, name
     assert set(ours) - set(theirs) == set(SKGD_PARAMS)
     assert {k: ours[k] for k in SKGD_PARAMS} == SKGD_PARAMS
-    ours_sig = inspect.signature(GDRegressor.fit).parameters
-    assert list(ours_sig) == list(inspect.signature(SGDRegressor.fit).parameters)
+    # fit: scikit-learn's parameters, then the keyword-only validation data
+    ours_sig = list(inspect.signature(GDRegressor.fit).parameters.values())
+    theirs_sig = list(inspect.signature(SGDRegressor.fit).parameters.values())
+    assert ours_sig[: len(theirs_sig)] == theirs_sig
+    extra = ours_sig[len(theirs_sig) :]
+    assert [p.name for p in extra] == ["X_val", "y_val", "sample_weight_val"]
+    assert all(p.kind is p.KEYWORD_ONLY and p.default is None for p in extra)
 
 
 def test_fitted_attributes(regression_data):

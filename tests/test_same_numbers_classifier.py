@@ -2,7 +2,9 @@
 scikit-learn's SGDClassifier, binary and one-vs-rest: the same coef_,
 intercept_, n_iter_ and t_; but for averaged partial_fit calls after the
 first, where scikit-learn loses its standard intercepts and its own fit is
-the reference."""
+the reference, and for early stopping with the log loss, where scikit-learn
+scores its validation split against the wrong labels and its fit with the
+score corrected is the reference."""
 
 import itertools
 import warnings
@@ -13,6 +15,7 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import SGDClassifier
+from sklearn.linear_model import _stochastic_gradient as sklearn_sgd
 
 from skgd import GDClassifier
 
@@ -39,6 +42,47 @@ def _data(n_classes, n_samples=150, n_features=5, seed=0):
         y = (y == 0).astype(int)
     sample_weight = rng.uniform(0.3, 2.0, n_samples)
     return X, y, sample_weight
+
+
+@pytest.fixture
+def corrected_log_loss_score(monkeypatch):
+    """scikit-learn's validation score with the log loss's labels.
+
+    With the log loss a binary problem's labels are 0 and 1, but
+    scikit-learn scores the validation split with the classes -1 and 1, so
+    that no negative row is ever counted right (the score is at most the
+    share of positive rows). skgd counts them; this gives scikit-learn the
+    classes 0 and 1, so that its fit is the reference again."""
+    original = sklearn_sgd._ValidationScoreCallback.__init__
+
+    def init(self, estimator, X_val, y_val, sample_weight_val, classes=None):
+        if classes is not None and estimator.loss == "log_loss":
+            assert set(np.unique(y_val)) <= {0.0, 1.0}
+            classes = np.array([0.0, 1.0], dtype=classes.dtype)
+        original(self, estimator, X_val, y_val, sample_weight_val, classes)
+
+    monkeypatch.setattr(sklearn_sgd._ValidationScoreCallback, "__init__", init)
+
+
+def test_scikit_learns_log_loss_validation_score_is_off():
+    """What the fixture corrects: scikit-learn's validation score with the
+    log loss counts only the positive rows predicted positive."""
+    X, y, _ = _data(2)
+    seen = []
+    original = sklearn_sgd._ValidationScoreCallback.__call__
+
+    def call(self, coef, intercept):
+        seen.append((original(self, coef, intercept), self, coef, intercept))
+        return seen[-1][0]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sklearn_sgd._ValidationScoreCallback, "__call__", call)
+        _fit_both(dict(loss="log_loss", early_stopping=True, random_state=0), X, y)
+    score, callback, coef, intercept = seen[-1]
+    positive = callback.X_val @ coef + intercept > 0
+    truth = callback.y_val == 1.0
+    assert score == pytest.approx(np.mean(positive & truth))
+    assert np.mean(positive == truth) > score + 0.2  # the accuracy
 
 
 def _fit_both(params, X, y, fit_params=None):
@@ -74,7 +118,11 @@ def _assert_same(ref, ours, rtol=1e-10):
         )
     ),
 )
-def test_grid(loss, n_classes, average, early_stopping, class_weight, weighted, fmt):
+def test_grid(
+    loss, n_classes, average, early_stopping, class_weight, weighted, fmt, request
+):
+    if loss == "log_loss" and early_stopping:
+        request.getfixturevalue("corrected_log_loss_score")
     X, y, sw = _data(n_classes)
     if fmt == "csr":
         X = sp.csr_matrix(X)
