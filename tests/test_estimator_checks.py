@@ -64,6 +64,9 @@ def _configurations():
     yield GDRegressor(
         solver="adadelta", batch_size=32, eta0=1.0, learning_rate="constant"
     )
+    # SAGA's step is its own (from the data)
+    yield GDRegressor(solver="saga")
+    yield GDRegressor(solver="saga", penalty="elasticnet", loss="huber")
 
 
 def _classifier_configurations():
@@ -103,6 +106,9 @@ def _classifier_configurations():
         learning_rate="adaptive", eta0=0.1, max_iter=3000, tol=1e-7,
     )  # fmt: skip
     yield GDClassifier(solver="amsgrad", batch_size=32, eta0=0.02)
+    yield GDClassifier(solver="saga", loss="log_loss")
+    yield GDClassifier(solver="saga", loss="squared_hinge", penalty="l1")
+    yield GDClassifier(solver="saga", loss="log_loss", multi_class="multinomial")
     yield GDClassifier(
         loss="log_loss", multi_class="multinomial", solver="nadam", batch_size=16,
         eta0=0.02,
