@@ -575,7 +575,7 @@ class RowPath(_InMemory):
         )  # fmt: skip
         n_samples, n_features = data.X.shape
         self.scratch = dict(
-            f=np.zeros(2 * (data.train_count + 1)),
+            f=np.zeros(data.train_count + 1),
             last=np.zeros(n_features, dtype=np.int64), z=np.zeros(n_out),
         )  # fmt: skip
         # the pass reads the whole penalty: the solver owns it

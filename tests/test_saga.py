@@ -17,6 +17,7 @@ from test_solvers import make_data
 
 from skgd import GDClassifier, GDRegressor
 from skgd.solvers import SAGA, get_solver
+from skgd.solvers._saga import catch_up, soft_threshold
 
 PENALTIES = {
     "none": dict(penalty=None),
@@ -300,6 +301,29 @@ def test_sparse_equals_dense(params):
         fits[1].fit(sp.csr_matrix(X), y)
     assert_allclose(fits[1].coef_, fits[0].coef_, rtol=1e-10, atol=1e-12)
     assert_allclose(fits[1].intercept_, fits[0].intercept_, rtol=1e-10)
+
+
+def test_catch_up_equals_the_skipped_updates_one_by_one():
+    """The just-in-time catch-up of a column (plain Python: the function the
+    row pass compiles) against the updates it stands for, replayed: every
+    regime of the gradient sum against the L1 threshold, from both signs."""
+    rng = np.random.default_rng(0)
+    for _ in range(2000):
+        n_steps = int(rng.integers(1, 40))
+        steps = rng.uniform(0.1, 2.0, size=n_steps + 1)
+        steps[0] = 0.0
+        f = np.cumsum(steps)
+        first = int(rng.integers(0, n_steps))
+        upto = int(rng.integers(first, n_steps + 1))
+        v = rng.normal() * rng.choice([0.0, 0.1, 10.0])
+        g = rng.normal() * rng.choice([0.1, 1.0, 3.0])
+        l1n = rng.choice([0.0, 0.5, 1.0])
+        expected = v
+        for t in range(first + 1, upto + 1):
+            a = f[t] - f[t - 1]
+            expected = soft_threshold(expected - g * a, a * l1n)
+        got = catch_up(v, g, f, first, upto, l1n)
+        assert got == pytest.approx(expected, rel=1e-12, abs=1e-12)
 
 
 def test_sparse_rows_with_repeated_columns():

@@ -80,15 +80,18 @@ def soft_threshold(x, t):
     return 0.0
 
 
-def catch_up(v, g, f, n1, first, upto, l1n):
+def catch_up(v, g, f, first, upto, l1n):
     """The stored coefficient ``v`` (the coefficient over the running scale)
-    after the updates ``first + 1 .. upto`` that did not touch its column:
-    each moved it by ``-A * g`` (``g`` its gradient sum, constant while it is
-    not touched; ``A`` the update's entry ``f[n1 + t]``, ``f[t]`` their
-    running sum) and soft-thresholded it at ``A * l1n``.  Without L1 one
-    multiplication; when every update moves it towards zero (``|g| <=
-    l1n``) the updates compose into one gradient step and one threshold;
-    else they are replayed one by one."""
+    after the updates ``first + 1 .. upto`` that did not touch its column,
+    in O(log(upto - first)).  Update ``t`` moved it by ``-a_t * g`` (``g``
+    its gradient sum, constant while it is not touched; ``a_t = f[t] -
+    f[t - 1]``, ``f`` their running sum) and soft-thresholded it at ``a_t *
+    l1n``.  Without L1 that is one gradient step; when every update moves it
+    towards zero (``|g| <= l1n``) the updates compose into one gradient step
+    and one threshold.  Else (for ``g > l1n``, and by symmetry ``g < -l1n``)
+    a positive ``v`` first falls by ``a_t * (g + l1n)`` per update, until the
+    update (found by bisection of ``f``) that takes it to zero or below;
+    from there on it falls by ``a_t * (g - l1n)``."""
     if upto <= first:
         return v
     if l1n == 0.0:
@@ -96,10 +99,28 @@ def catch_up(v, g, f, n1, first, upto, l1n):
     if abs(g) <= l1n:
         total = f[upto] - f[first]
         return soft_threshold(v - g * total, total * l1n)
-    for t in range(first + 1, upto + 1):
-        a = f[n1 + t]
+    sign = 1.0
+    if g < 0.0:
+        sign, v, g = -1.0, -v, -g
+    if v > 0.0:
+        # the last update t with v - (g + l1n) * (f[t] - f[first]) still above
+        # the threshold of the next update
+        limit = f[first] + v / (g + l1n)
+        lo = first
+        hi = upto
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if f[mid] < limit:
+                lo = mid
+            else:
+                hi = mid - 1
+        v -= (g + l1n) * (f[lo] - f[first])
+        if lo == upto:
+            return sign * v
+        a = f[lo + 1] - f[lo]
         v = soft_threshold(v - g * a, a * l1n)
-    return v
+        first = lo + 1
+    return sign * (v - (g - l1n) * (f[upto] - f[first]))
 
 
 def saga_epoch(rows, targets, model, objective, control, scratch):
@@ -133,9 +154,7 @@ def saga_epoch(rows, targets, model, objective, control, scratch):
         return 0.0, 0.0, 0
     inv_n = 1.0 / n
     l1n = l1 * n  # the threshold of a skipped update over its gradient step
-    n1 = n + 1  # f: the running sums of the skipped steps, then the steps
-    f[0] = 0.0
-    f[n1] = 0.0
+    f[0] = 0.0  # the running sum of the skipped updates' gradient steps
     for j in range(nf):
         last[j] = 0
     decay = 1.0 - eta * lam
@@ -155,7 +174,7 @@ def saga_epoch(rows, targets, model, objective, control, scratch):
                     for o in range(n_out):
                         c = U(o * nf + j)
                         w[c] = ct(catch_up(np.float64(w[c]), np.float64(S[0, c]),
-                                           f, n1, last[j], k - 1, l1n))  # fmt: skip
+                                           f, last[j], k - 1, l1n))  # fmt: skip
                     last[j] = k - 1
         for o in range(n_out):
             acc = 0.0
@@ -217,7 +236,6 @@ def saga_epoch(rows, targets, model, objective, control, scratch):
             continue
         wscale *= decay
         step = eta / wscale
-        f[n1 + k] = step * inv_n
         f[k] = f[k - 1] + step * inv_n
         for jj in range(nnz):
             j = U(indices[U(s + jj)])
@@ -236,7 +254,7 @@ def saga_epoch(rows, targets, model, objective, control, scratch):
             for j in range(nf):
                 for o in range(n_out):
                     c = U(o * nf + j)
-                    v = catch_up(np.float64(w[c]), np.float64(S[0, c]), f, n1,
+                    v = catch_up(np.float64(w[c]), np.float64(S[0, c]), f,
                                  last[j], k, l1n)  # fmt: skip
                     w[c] = ct(v * wscale)
                 last[j] = k
@@ -246,8 +264,8 @@ def saga_epoch(rows, targets, model, objective, control, scratch):
         for j in range(nf):
             for o in range(n_out):
                 c = U(o * nf + j)
-                v = catch_up(np.float64(w[c]), np.float64(S[0, c]), f, n1, last[j],
-                             k, l1n)  # fmt: skip
+                v = catch_up(np.float64(w[c]), np.float64(S[0, c]), f, last[j], k,
+                             l1n)  # fmt: skip
                 w[c] = ct(v * wscale)
     penalty = 0.0
     if objective.penalized:
