@@ -450,3 +450,13 @@ def test_registered_and_numpy_update_refused():
     assert state.memory.shape == (4, 2) and state.grad_sum.shape == (3,)
     with pytest.raises(NotImplementedError, match="row pass"):
         SAGA().update(np.zeros(3), state)
+
+
+def test_a_too_large_step_is_named_in_the_divergence_advice():
+    from skgd.exceptions import DivergenceWarning
+
+    X, y = regression(n=100, nf=5)
+    reg = GDRegressor(solver=SAGA(step=50.0), penalty=None, tol=None, max_iter=20)
+    with pytest.warns(DivergenceWarning, match="step='auto'") as record:
+        reg.fit(X, y)
+    assert "eta0" not in str(record[0].message)
