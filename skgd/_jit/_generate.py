@@ -391,7 +391,13 @@ from skgd._jit._loss import (  # noqa: F401
     loss_derivative,
     loss_value,
 )
-from skgd._jit._rows import U, shuffle_order, span  # noqa: F401
+from skgd._jit._rows import (  # noqa: F401
+    U,
+    prefetch_ahead,
+    shuffle_order,
+    span,
+    worth_prefetching,
+)
 
 # ---- the solver's functions ({origin})
 {functions}
@@ -405,8 +411,8 @@ def row_source(cls):
     ``cls`` (its ``row_pass``: plain functions of its file, the pass last,
     the others inlined into it), where the layer's loss functions
     (``loss_value``, ``loss_derivative``, ``log_loss_pair``, ``LOG_LOSS``,
-    ``MAX_DLOSS``) and row readers (``span``, ``U``, ``shuffle_order``) are in
-    scope."""
+    ``MAX_DLOSS``) and row readers (``span``, ``U``, ``shuffle_order``,
+    ``prefetch_ahead``, ``worth_prefetching``) are in scope."""
     functions = list(cls.row_pass)
     if not functions:
         raise RuleError(f"{cls.__name__} keeps state per row but has no row_pass")

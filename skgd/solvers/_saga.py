@@ -16,7 +16,13 @@ if TYPE_CHECKING:  # the layer's names the row pass calls in its generated modul
         loss_derivative,
         loss_value,
     )
-    from skgd._jit._rows import U, shuffle_order, span
+    from skgd._jit._rows import (
+        U,
+        prefetch_ahead,
+        shuffle_order,
+        span,
+        worth_prefetching,
+    )
 
 #: the Lipschitz constant of each smooth loss's derivative with respect to
 #: the prediction, in skgd's definitions of the losses (``skgd._losses``:
@@ -146,6 +152,10 @@ def saga_epoch(rows, targets, model, objective, control, scratch):
     l1 = objective.alpha * objective.l1_ratio if objective.use_l1 else 0.0
     if control.do_shuffle:
         shuffle_order(order, control.seed)
+    # in a random order every row starts with a cache miss: ask for the
+    # rows ahead (as the other kernels do)
+    prefetch = control.do_shuffle and worth_prefetching(data, indices)
+    n_y = 1 if softmax else n_out
     n = 0
     for pos in range(order.shape[0]):
         if not vmask[order[pos]]:
@@ -162,6 +172,8 @@ def saga_epoch(rows, targets, model, objective, control, scratch):
     sum_loss = 0.0
     k = 0
     for pos in range(order.shape[0]):
+        if prefetch:
+            prefetch_ahead(order, pos, data, indices, indptr, dense, nf, y, n_y, sw)
         r = order[pos]
         if vmask[r]:
             continue
