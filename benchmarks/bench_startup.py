@@ -65,8 +65,11 @@ EXTRA_CONFIGS = {
 
 def fit_configs():
     """name -> (estimator, sparse X, parameters): every registered solver x
-    ``BATCH_SIZES`` on dense data, then ``EXTRA_CONFIGS``."""
-    from skgd.solvers import REGISTRY
+    ``BATCH_SIZES`` it runs (SAGA: 1 only) on dense data, then
+    ``EXTRA_CONFIGS``."""
+    from skgd import GDRegressor
+    from skgd._config import FitConfig
+    from skgd.solvers import REGISTRY, get_solver
 
     configs = {}
     for solver in REGISTRY:
@@ -76,6 +79,10 @@ def fit_configs():
                 params["eta0"] = 1e-3
             if batch_size == "full":
                 params["learning_rate"] = "constant"
+            try:
+                get_solver(solver).check_fit(FitConfig.of(GDRegressor(**params)))
+            except ValueError:
+                continue  # a batch size the solver refuses
             configs[f"{solver}, batch {batch_size}, dense"] = (
                 "GDRegressor", False, params
             )  # fmt: skip

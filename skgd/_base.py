@@ -157,7 +157,8 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
     def _more_validate_params(self, for_partial_fit=False):
         if self.early_stopping and for_partial_fit:
             raise ValueError("early_stopping should be False with partial_fit")
-        if self.learning_rate == "optimal" and self.alpha == 0:
+        scheduled = get_solver(self.solver).uses_schedule
+        if self.learning_rate == "optimal" and self.alpha == 0 and scheduled:
             raise ValueError(
                 "alpha must be > 0 since "
                 "learning_rate is 'optimal'. alpha is used "
@@ -377,6 +378,8 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
         """One call to ``partial_fit`` (the defaults) or ``fit``: the data
         validated, the model allocated or continued, the epochs of its
         problems run, then the model and the record published."""
+        config = self._config()
+        config.solver.check_fit(config)
         # a fitted model keeps its dtype: later data is converted to it (a
         # fit, warm-started or not, takes the data's)
         model = getattr(self, "coef_", None) if coef_init is None else None
@@ -414,7 +417,6 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
             coef_shape=self._coef_shape(X.shape[1]),
             problem_names=self._problem_names(),
         )  # fmt: skip
-        config = self._config()
         call = FitCall(
             config, X, y, sample_weight, max_iter, reset_state, problems, task,
             validation_mask, validation,

@@ -165,7 +165,7 @@ class FitConfig:
         solver = get_solver(est.solver)
         lr = est.learning_rate
         optimal_init = 0.0
-        if lr == "optimal":
+        if lr == "optimal" and solver.uses_schedule:
             optimal_init = _jit.base().optimal_t0(
                 LOSS_CODES[est.loss], float(est.alpha), float(est.epsilon)
             )

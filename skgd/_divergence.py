@@ -86,6 +86,8 @@ class StepSetting:
     fit_intercept: bool
     regressor: bool
     optimal_eta: float = 0.0
+    #: the solver's step is its own (SAGA's ``step``), not the schedule's
+    own_step: bool = False
 
     @classmethod
     def of(cls, config):
@@ -102,6 +104,7 @@ class StepSetting:
             eta0=schedule.eta0, alpha=alpha, fit_intercept=config.fit_intercept,
             regressor=not config.classifier,
             optimal_eta=1.0 / (alpha * init) if init else 0.0,
+            own_step=not solver.uses_schedule,
         )  # fmt: skip
 
 
@@ -198,6 +201,11 @@ def advice(X, y, row_weight, setting, *, after_sklearn=False):
 def _step_advice(row_sq, weight, setting, curvature, col_rms):
     """The step is too large for the data: the rate to use instead."""
     scaled = "X is scaled (root mean squares up to %s); " % _fmt(col_rms)
+    if setting.own_step:
+        return scaled + (
+            "the solver's step is too large for these data: leave it to the "
+            "solver (step='auto', derived from the data) or set a smaller one."
+        )
     if setting.solver not in PLAIN_SOLVERS or curvature == 0.0:
         rate = min(setting.eta0 / 10, BASE_RATES.get(setting.solver, np.inf))
         return scaled + (

@@ -46,7 +46,12 @@ solver : str or Solver, default='sgd'
     :class:`skgd.solvers.Solver` that you write. Nested parameters
     (``solver__beta_1``) can be grid-searched. For 'adamw' and 'lion' the
     L2 part of the penalty is decoupled weight decay instead of a
-    gradient term.
+    gradient term. 'saga' (:class:`skgd.solvers.SAGA`) is the incremental
+    gradient method with one stored gradient per row: per-sample only
+    (``batch_size=1``), for the losses with a Lipschitz derivative, with
+    a constant step of its own taken from the data (``learning_rate``,
+    ``eta0`` and ``power_t`` are then ignored), no clipping, no
+    averaging; it converges to the exact minimum.
 
 batch_size : int or 'full', default=1
     *skgd.* How the gradient is sampled: 1 is per-sample SGD (the

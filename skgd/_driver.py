@@ -25,7 +25,7 @@ from skgd._divergence import (
     overflow_error,
     ratio,
 )
-from skgd._paths import EpochData, ExactPath, KernelPath, NumpyPath
+from skgd._paths import EpochData, ExactPath, KernelPath, NumpyPath, RowPath
 
 
 class ProblemState:
@@ -110,7 +110,8 @@ class StoppingRule:
         config = self.config
         if self.count < config.n_iter_no_change:
             return False
-        if config.schedule.learning_rate == "adaptive" and self.eta > 1e-6:
+        adaptive = config.schedule.learning_rate == "adaptive"
+        if adaptive and config.solver.uses_schedule and self.eta > 1e-6:
             self.eta /= 5
             self.count = 0
             return False
@@ -190,25 +191,41 @@ def print_epoch(norm, coef, intercept, count, sumloss, objective_sum, n, t_start
     print("Total training time: %.2f seconds." % (time.time() - t_start))
 
 
-def solver_state(problem, solver, n_coef, dtype, reset):
+def solver_state(problem, solver, n_coef, dtype, reset, n_rows=0, n_out=1):
     """The solver state a call starts from: the problem's, or a new one
-    when the call starts afresh or the solver changed (with a warning)."""
-    fresh = solver.init_state(n_coef, dtype)
+    when the call starts afresh or the solver changed (with a warning).  A
+    solver that keeps state per row gets ``n_rows`` rows of ``n_out``
+    outputs; its state restarts, with a warning, when the call has another
+    number of rows than the previous one."""
+    if solver.row_state:
+        fresh = solver.init_state(n_coef, dtype, n_rows=n_rows, n_out=n_out)
+    else:
+        fresh = solver.init_state(n_coef, dtype)
     old = problem.solver_state
     if reset or old is None:
         problem.solver_state = fresh
         return fresh
-    compatible = type(old) is type(fresh) and all(
+    same_type = type(old) is type(fresh)
+    compatible = same_type and all(
         np.shape(a) == np.shape(b) for a, b in zip(old, fresh)
     )
     if not compatible:
-        warnings.warn(
-            f"The solver changed since the previous call to partial_fit (its "
-            f"state was {type(old).__name__}, {type(solver).__name__} needs "
-            f"{type(fresh).__name__}): the solver state (moments, step "
-            "count) restarts from zero.",
-            UserWarning,
-        )
+        name = type(solver).__name__
+        if same_type and solver.row_state:
+            rows = np.shape(getattr(old, solver.row_state[0]))[0]
+            message = (
+                f"{name} keeps state per row ({', '.join(solver.row_state)}): this "
+                f"call has {n_rows} rows, the previous one had {rows}, so its "
+                "stored gradients belong to other rows and restart from zero."
+            )
+        else:
+            message = (
+                f"The solver changed since the previous call to partial_fit (its "
+                f"state was {type(old).__name__}, {name} needs "
+                f"{type(fresh).__name__}): the solver state (moments, step "
+                "count) restarts from zero."
+            )
+        warnings.warn(message, UserWarning)
         problem.solver_state = fresh
         return fresh
     return old
@@ -265,6 +282,14 @@ def compiled_kernels(solver, dtype, general):
 
 
 def _make_path(config, data, model, problem, state, reset_state):
+    kwargs = dict(problem=problem, state=state, reset_state=reset_state)
+    if config.solver.row_state:
+        if getattr(data.X, "_skgd_dask_design", False):
+            raise ValueError(
+                f"{type(config.solver).__name__} keeps state per row and runs on "
+                "rows in memory: a dask array needs another solver."
+            )
+        return RowPath(config, data, *model, **kwargs)
     if getattr(data.X, "_skgd_dask_design", False):
         from skgd._dask import DaskPath
 
@@ -272,13 +297,6 @@ def _make_path(config, data, model, problem, state, reset_state):
                         reset_state=reset_state)  # fmt: skip
     if config.exact and not data.vector_out:
         return ExactPath(config, data, *model)
-    kwargs = dict(problem=problem, state=state, reset_state=reset_state)
-    if config.solver.row_state:
-        raise ValueError(
-            f"{type(config.solver).__name__} keeps state per row "
-            f"(row_state={tuple(config.solver.row_state)!r}): skgd's kernels do not "
-            "run such solvers yet; keep its state per coordinate (state)."
-        )
     if config.proximal and not config.compiled:
         raise ValueError(
             f"{type(config.solver).__name__} defines proximal but no rule: a solver "
@@ -346,7 +364,7 @@ def run_epochs(
         problem.epochs_done = 0
     problem.validation_scores = [] if config.early_stopping else None
     state = solver_state(problem, config.solver, n_out * (n_features + 1), dtype,
-                         reset_state)  # fmt: skip
+                         reset_state, n_rows=n_samples, n_out=n_out)  # fmt: skip
     model = (coef, average_coef, intercept, average_intercept)
     path = _make_path(config, data, model, problem, state, reset_state)
 

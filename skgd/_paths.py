@@ -523,3 +523,115 @@ class NumpyPath(_BatchPath):
         out = self._step(self.data.targets(np.zeros(0, dtype=np.int32)), schedule,
                          n, loss, weight)  # fmt: skip
         return out[0], out[1], n
+
+
+class RowPath(_InMemory):
+    """A solver that keeps state per row (SAGA): its own compiled pass over
+    the rows (``row_pass``), the per-coordinate state as the matrix ``S``
+    and the per-row state as the matrix ``R`` (a row per state vector, the
+    rows' entries output by output), the hyperparameters of the pass from
+    the data (``row_hyper``)."""
+
+    def __init__(
+        self, config, data, coef, average_coef, intercept, average_intercept, *,
+        problem, state, reset_state,
+    ):  # fmt: skip
+        from skgd import _jit
+        from skgd._driver import row_weight
+        from skgd._jit._rows import flat_rows
+
+        self.config = config
+        self.solver = solver = config.solver
+        if not data.dense and not data.X.has_canonical_format:
+            # a column repeated in a row would take two proximal steps
+            data.X = data.X.copy()
+            data.X.sum_duplicates()
+            data.data, data.indices, data.indptr = flat_rows(data.X)
+        self.data = data
+        self.coef = coef
+        self.state = state
+        self.kernels = _jit.row_kernels(solver)
+        n_out = data.n_out
+        dtype = coef.dtype
+        self.b = np.array(intercept, dtype=np.float64).reshape(n_out)
+        if data.softmax:
+            self.cw = np.asarray(data.class_weights, dtype=np.float64)
+        else:
+            self.cw = np.array([data.weight_neg, data.weight_pos], dtype=np.float64)
+        rw = row_weight(
+            data.y, data.sample_weight, data.weight_pos, data.weight_neg,
+            data.class_weights,
+        )  # fmt: skip
+        self.hp = np.array(solver.row_hyper(config, data, rw), dtype=np.float64)
+        self.S = _state_matrix(state, type(solver).state, dtype)
+        self.R = np.ascontiguousarray(
+            np.stack([np.asarray(getattr(state, n)).reshape(-1)
+                      for n in type(solver).row_state]),
+            dtype=dtype,
+        )  # fmt: skip
+        n_samples, n_features = data.X.shape
+        self.scratch = dict(
+            f=np.zeros(data.train_count + 1),
+            last=np.zeros(n_features, dtype=np.int64), z=np.zeros(n_out),
+        )  # fmt: skip
+        # the pass reads the whole penalty: the solver owns it
+        p = config.penalty
+        from skgd._jit._records import Objective
+
+        self.objective = Objective.make(
+            loss=config.loss_code, eps=config.epsilon, alpha=p.alpha,
+            l1_ratio=p.l1_ratio, lam=p.lam, use_l1=p.use_l1, use_l2=p.use_l2,
+            penalized=p.name is not None,
+        )  # fmt: skip
+
+    def epoch(self, eta, order, do_shuffle, blocks):
+        """One epoch: (sum of losses, sum of objective terms, rows used)."""
+        from skgd._jit._records import RowControl, RowModel, RowScratch
+
+        c, d = self.config, self.data
+        model = RowModel.make(w=self.coef, b=self.b, S=self.S, R=self.R, hp=self.hp)
+        control = RowControl.make(
+            cw=self.cw, softmax=d.softmax, fit_intercept=c.fit_intercept,
+            do_shuffle=do_shuffle, seed=d.seed,
+        )  # fmt: skip
+        sumloss, objective_sum, k = self.kernels.run_rows(
+            d.rows(), d.targets(order), model, self.objective, control,
+            RowScratch.make(**self.scratch),
+        )  # fmt: skip
+        self.state.step[0] += k
+        return sumloss, objective_sum, d.train_count
+
+    def intercept(self):
+        return self.b if self.data.vector_out else self.b[0]
+
+    def norm(self):
+        return float(np.linalg.norm(self.coef))
+
+    def settle(self):
+        """Nothing to fold: the arrays hold the model after every epoch."""
+
+    def model(self, n_epochs):
+        return self.coef.copy(), self.b.copy()
+
+    def snapshot(self):
+        return (self.coef.copy(), self.b.copy(), self.S.copy(), self.R.copy())
+
+    def restore(self, snapshot):
+        self.coef[:] = snapshot[0]
+        self.b[:] = snapshot[1]
+        self.S[:] = snapshot[2]
+        self.R[:] = snapshot[3]
+
+    def finish(self, problem, state, count):
+        """Leave the state for the next call: (intercept, average
+        intercept)."""
+        cls = type(self.solver)
+        for i, name in enumerate(cls.state):
+            getattr(state, name)[...] = self.S[i]
+        for i, name in enumerate(cls.row_state):
+            vector = getattr(state, name)
+            vector[...] = self.R[i].reshape(vector.shape)
+        problem.solver_state = state
+        if self.data.vector_out:
+            return self.b, self.b.copy()
+        return self.b[0], self.b[0]

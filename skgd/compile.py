@@ -74,9 +74,8 @@ def _kernels(solvers):
     base = _jit.base()
     keep = {id(k) for k in vars(base).values()}
     for name in solvers:
-        cls = REGISTRY[name][0]
-        for general in (False, True):
-            keep.add(id(_jit.for_solver(cls, general).run_epoch))
+        for kernel in _jit.solver_entries(REGISTRY[name][0]):
+            keep.add(id(kernel))
     return [k for k in everything if id(k) in keep]
 
 

@@ -379,3 +379,62 @@ def naive_fit(
             )
         )
     return snapshots
+
+
+# ---------------------------------------------------------------------------
+# SAGA (Defazio, Bach and Lacoste-Julien, 2014): one row at a time, with a
+# memory of each row's weighted loss derivative (zero at first).
+# ---------------------------------------------------------------------------
+def saga_derivative(loss, y, p, epsilon):
+    """dL/dp of a loss SAGA takes (regression losses, and the log loss of
+    labels in {0, 1}), clamped to +-MAX_DLOSS."""
+    if loss == "log_loss":
+        return np.clip(1.0 / (1.0 + np.exp(-p)) - y, -MAX_DLOSS, MAX_DLOSS)
+    return loss_derivative(loss, y, p, epsilon)
+
+
+def naive_saga(
+    X, y, *, step, n_epochs, loss="squared_error", penalty="l2", alpha=1e-4,
+    l1_ratio=0.15, epsilon=0.1, sample_weight=None, fit_intercept=True,
+):  # fmt: skip
+    """SAGA on (X, y) in row order for ``n_epochs`` passes; y of shape
+    (n,) or (n, K) (one model per column).  Each step, at row i::
+
+        d = s_i * loss'(y_i, W x_i + b);  delta = d - M_i
+        W = soft(W - step * (delta x_i^T + G / n + l2 * W), step * l1)
+        b = b - step * (delta + G_b / n)
+        G += delta x_i^T;  G_b += delta;  M_i = d
+
+    Returns the (coef, intercept) after each pass: coef of shape (n_features,)
+    or (K, n_features)."""
+    X = X.toarray() if sp.issparse(X) else np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    one = y.ndim == 1
+    Y = y.reshape(len(y), -1)
+    n, nf = X.shape
+    k = Y.shape[1]
+    sw = np.ones(n) if sample_weight is None else np.asarray(sample_weight, float)
+    share = l1_share(penalty, l1_ratio) if penalty else 0.0
+    l1 = alpha * share if penalty in ("l1", "elasticnet") else 0.0
+    l2 = alpha * (1.0 - share) if penalty in ("l2", "elasticnet") else 0.0
+    W = np.zeros((k, nf))
+    b = np.zeros(k)
+    G = np.zeros((k, nf))
+    Gb = np.zeros(k)
+    M = np.zeros((n, k))
+    snapshots = []
+    for _ in range(n_epochs):
+        for i in range(n):
+            x = X[i]
+            d = sw[i] * saga_derivative(loss, Y[i], W @ x + b, epsilon)
+            delta = d - M[i]
+            W = W - step * (np.outer(delta, x) + G / n + l2 * W)
+            W = np.sign(W) * np.maximum(np.abs(W) - step * l1, 0.0)
+            if fit_intercept:
+                b = b - step * (delta + Gb / n)
+            G += np.outer(delta, x)
+            Gb += delta
+            M[i] = d
+        snapshots.append((W[0].copy() if one else W.copy(),
+                          b[:1].copy() if one else b.copy()))  # fmt: skip
+    return snapshots

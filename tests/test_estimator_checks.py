@@ -64,6 +64,9 @@ def _configurations():
     yield GDRegressor(
         solver="adadelta", batch_size=32, eta0=1.0, learning_rate="constant"
     )
+    # SAGA's step is its own (from the data)
+    yield GDRegressor(solver="saga")
+    yield GDRegressor(solver="saga", penalty="elasticnet", loss="huber")
 
 
 def _classifier_configurations():
@@ -103,6 +106,9 @@ def _classifier_configurations():
         learning_rate="adaptive", eta0=0.1, max_iter=3000, tol=1e-7,
     )  # fmt: skip
     yield GDClassifier(solver="amsgrad", batch_size=32, eta0=0.02)
+    yield GDClassifier(solver="saga", loss="log_loss")
+    yield GDClassifier(solver="saga", loss="squared_hinge", penalty="l1")
+    yield GDClassifier(solver="saga", loss="log_loss", multi_class="multinomial")
     yield GDClassifier(
         loss="log_loss", multi_class="multinomial", solver="nadam", batch_size=16,
         eta0=0.02,
@@ -137,6 +143,13 @@ def _expected_failed_checks(estimator):
             "order than the weighted ones, so the fits differ (scikit-learn lists "
             "the same failure for SGDRegressor); batch_size='full' passes it"
         )
+        if estimator.solver == "saga":
+            reason = (
+                "SAGA converges to the minimum of the per-sample objective, "
+                "sum_i s_i L_i / n + penalty, whose n counts a row of weight 2 once "
+                "and its two copies twice: with a penalty the minima differ (only "
+                "batch_size='full' normalises the weights, and SAGA is per-sample)"
+            )
         failures["check_sample_weight_equivalence_on_dense_data"] = reason
         failures["check_sample_weight_equivalence_on_sparse_data"] = reason
     if estimator.early_stopping:

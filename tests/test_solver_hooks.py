@@ -1,8 +1,10 @@
 """The hooks of the solver protocol for the solvers to come: a solver that
 owns the penalty (``proximal``), the penalty's strengths ``l1`` and ``l2``
-as names a rule reads, and the reserved per-row state."""
+as names a rule reads, and a solver whose state is per row (its own
+compiled pass over the rows)."""
 
 import math
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pytest
@@ -12,6 +14,10 @@ from sklearn.linear_model import ElasticNet, Lasso
 
 from skgd import GDRegressor
 from skgd.solvers import Solver
+
+if TYPE_CHECKING:  # in scope in the row pass's generated module
+    from skgd._jit._loss import loss_derivative
+    from skgd._jit._rows import U, span
 
 
 class ISTA(Solver):
@@ -150,9 +156,79 @@ def test_a_proximal_solver_numba_refuses_raises_instead_of_running_slow(data):
         ista(solver=Refused(), max_iter=2).fit(*data)
 
 
-def test_row_state_is_reserved(data):
-    class PerRow(ISTA):
-        row_state = ("loss_derivative",)
+def remember_epoch(rows, targets, model, objective, control, scratch):
+    """A row pass: per-sample gradient descent at the constant step
+    ``hp[0]``, each row's weighted loss derivative kept in ``R``."""
+    data, indices, indptr, dense = rows
+    y, sw, order, vmask = targets
+    w, b, R, hp = model.w, model.b, model.R, model.hp
+    nf = w.shape[0]
+    k = 0
+    for pos in range(order.shape[0]):
+        r = order[pos]
+        if vmask[r]:
+            continue
+        k += 1
+        s, nnz = span(indptr, dense, nf, r)
+        p = b[0]
+        for jj in range(nnz):
+            j = U(jj) if dense else U(indices[U(s + jj)])
+            p += w[j] * data[U(s + jj)]
+        d = loss_derivative(objective.loss, y[r], p, objective.eps) * sw[r]
+        R[0, r] = d
+        for jj in range(nnz):
+            j = U(jj) if dense else U(indices[U(s + jj)])
+            w[j] -= hp[0] * d * data[U(s + jj)]
+        if control.fit_intercept:
+            b[0] -= hp[0] * d
+    return 0.0, 0.0, k
 
-    with pytest.raises(ValueError, match="keeps state per row"):
-        ista(solver=PerRow(), max_iter=2).fit(*data)
+
+class Remember(Solver):
+    """A solver with state per row, through the general row-state path."""
+
+    row_state = ("last_derivative",)
+    row_pass = (remember_epoch,)
+
+    def __init__(self, step=0.01):
+        self.step = step
+
+    def init_state(self, n_coef, dtype, n_rows=0, n_out=1):
+        return RememberState(
+            np.zeros(1, dtype=np.int64), np.zeros((n_rows, n_out), dtype=dtype)
+        )
+
+    def row_hyper(self, config, data, row_weight):
+        return (self.step,)
+
+
+class RememberState(NamedTuple):
+    step: np.ndarray
+    last_derivative: np.ndarray
+
+
+@pytest.mark.parametrize("layout", ["dense", "csr"])
+def test_a_solver_with_state_per_row(data, layout):
+    X, y = data
+    reg = GDRegressor(solver=Remember(), shuffle=False, tol=None, penalty=None)
+    Xl = sp.csr_matrix(X) if layout == "csr" else X
+    reg.partial_fit(Xl, y)
+    reg.partial_fit(Xl, y)
+    w, b = np.zeros(X.shape[1]), 0.0
+    for _ in range(2):
+        last = np.zeros(len(y))
+        for i in range(len(y)):
+            d = X[i] @ w + b - y[i]
+            last[i] = d
+            w, b = w - 0.01 * d * X[i], b - 0.01 * d
+    np.testing.assert_allclose(reg.coef_, w, rtol=1e-12)
+    np.testing.assert_allclose(reg.solver_state_.last_derivative[:, 0], last)
+    assert reg.solver_state_.step[0] == 2 * len(y)
+
+
+def test_a_solver_with_state_per_row_needs_its_pass(data):
+    class NoPass(Remember):
+        row_pass = ()
+
+    with pytest.raises(ValueError, match="no row_pass"):
+        GDRegressor(solver=NoPass(), max_iter=2).fit(*data)

@@ -28,6 +28,23 @@ def for_solver(solver, general=False):
     return _generate.for_solver(cls, general)
 
 
+def row_kernels(solver):
+    """The generated module of the row pass of ``solver`` (an instance or
+    class of a solver that keeps state per row)."""
+    from skgd._jit import _generate
+
+    cls = solver if isinstance(solver, type) else type(solver)
+    return _generate.for_row_solver(cls)
+
+
+def solver_entries(cls):
+    """The entry points of solver class ``cls``: its row pass, or the
+    kernels of its rule (simple, then general)."""
+    if cls.row_state:
+        return [row_kernels(cls).run_rows]
+    return [for_solver(cls, general).run_epoch for general in (False, True)]
+
+
 def builtin_kernels():
     """Every entry point of the built-in solvers and of the base, in an
     order whose two halves (``[0::2]``, ``[1::2]``) take about as long to
@@ -36,14 +53,22 @@ def builtin_kernels():
     from skgd.solvers import REGISTRY
 
     b = base()
+    classes = [c for c, _ in REGISTRY.values()] + [_GivenDirection]
     modules = []
     for general in (False, True):
-        for cls in [c for c, _ in REGISTRY.values()] + [_GivenDirection]:
+        for cls in classes:
+            if cls.row_state:
+                continue
             module = for_solver(cls, general)
             if module not in modules:
                 modules.append(module)
+    rows = []
+    for cls in classes:
+        if cls.row_state and row_kernels(cls).run_rows not in rows:
+            rows.append(row_kernels(cls).run_rows)
     shared = [b.batch_gradient, b.sgd_epoch, b.finish_sums, b.reset_wscale]
-    return shared + [m.run_epoch for m in modules] + [b.shuffle_order, b.optimal_t0]
+    kernels = shared + [m.run_epoch for m in modules] + rows
+    return kernels + [b.shuffle_order, b.optimal_t0]
 
 
 def compile_kernels(dtypes=("float64", "float32"), share=(0, 1)):

@@ -44,6 +44,14 @@ def finish_signature(ft):
     )  # fmt: skip
 
 
+def row_signature(ft):
+    return types.Tuple((types.float64, types.float64, types.int64))(
+        r.numba_type(r.Rows, ft), r.numba_type(r.Targets, ft),
+        r.numba_type(r.RowModel, ft), r.numba_type(r.Objective, ft),
+        r.numba_type(r.RowControl, ft), r.numba_type(r.RowScratch, ft),
+    )  # fmt: skip
+
+
 def reset_wscale_signature(ft):
     return types.void(_arr(ft), _arr(ft), _arr(types.float64), types.boolean)
 
@@ -77,3 +85,10 @@ def minibatch_kernel(template):
     template's ``minibatch_epoch``, cached."""
     func = getattr(template, "py_func", template)
     return entry(cached(error_model="numpy")(func), minibatch_signature)
+
+
+def row_kernel(func):
+    """The entry point of a row-state solver's generated module: its row
+    pass, cached."""
+    func = getattr(func, "py_func", func)
+    return entry(cached(error_model="numpy")(func), row_signature)

@@ -373,6 +373,78 @@ def for_solver(cls, general):
     return load(_stem("solver", text), text)
 
 
+# ---------------------------------------------------------------------------
+# A row-state solver's module
+# ---------------------------------------------------------------------------
+ROW = '''"""skgd's row pass of {qualname} (generated: do not edit)."""
+
+import math  # noqa: F401 - for the solver's functions
+
+import numpy as np  # noqa: F401
+
+from skgd._jit import _entries as _e
+from skgd._jit._compile import inline as _inline
+from skgd._jit._loss import (  # noqa: F401
+    LOG_LOSS,
+    MAX_DLOSS,
+    log_loss_pair,
+    loss_derivative,
+    loss_value,
+)
+from skgd._jit._rows import (  # noqa: F401
+    U,
+    prefetch_ahead,
+    shuffle_order,
+    span,
+    worth_prefetching,
+)
+
+# ---- the solver's functions ({origin})
+{functions}
+
+run_rows = _e.row_kernel({entry})
+'''
+
+
+def row_source(cls):
+    """The source of the generated module of the row pass of solver class
+    ``cls`` (its ``row_pass``: plain functions of its file, the pass last,
+    the others inlined into it), where the layer's loss functions
+    (``loss_value``, ``loss_derivative``, ``log_loss_pair``, ``LOG_LOSS``,
+    ``MAX_DLOSS``) and row readers (``span``, ``U``, ``shuffle_order``,
+    ``prefetch_ahead``, ``worth_prefetching``) are in scope."""
+    functions = list(cls.row_pass)
+    if not functions:
+        raise RuleError(f"{cls.__name__} keeps state per row but has no row_pass")
+    texts = []
+    origins = []
+    for i, func in enumerate(functions):
+        try:
+            source = textwrap.dedent(inspect.getsource(func))
+            origins.append(f"{func.__name__}: {inspect.getsourcefile(func)}")
+        except (OSError, TypeError) as exc:
+            raise SourceUnavailable(
+                f"the source of {cls.__name__}'s row pass {func!r} is not "
+                f"available ({exc})"
+            ) from None
+        if i < len(functions) - 1:
+            source = "@_inline(error_model='numpy')\n" + source
+        texts.append(source)
+    return ROW.format(
+        qualname=f"{cls.__module__}.{cls.__qualname__}",
+        origin="; ".join(origins),
+        functions="\n\n".join(texts),
+        entry=functions[-1].__name__,
+    )
+
+
+def for_row_solver(cls):
+    """The generated module of the row pass of solver class ``cls`` (see
+    ``row_source``)."""
+    text = row_source(cls)
+    return load(_stem("rows", text), text)
+
+
 def refused_line(module, error):
     """(file, line, source) of the solver's line that numba's ``error`` (a
     failure to compile ``module``) points at, or None."""

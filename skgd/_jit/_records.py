@@ -162,3 +162,28 @@ Scratch = record(
     gbuf=F64OUT, gb=F64OUT, zbuf=F64OUT, asum=F64OUT, last=I64OUT,
     touched=I64OUT, mark=U8OUT, dbuf=F64OUT,
 )  # fmt: skip
+
+RowModel = record(
+    "RowModel",
+    "The model of a solver that keeps state per row (its own pass over the "
+    "rows): coefficients (K x n_features, row by row) and intercepts, the "
+    "solver's per-coordinate state (one row per state vector, the "
+    "coefficients' entries then the intercepts'), its per-row state (one row "
+    "per row-state vector, n_rows x K entries) and its hyperparameters.",
+    w=FOUT, b=F64OUT, S=FOUT2, R=FOUT2, hp=F64IN,
+)  # fmt: skip
+
+RowControl = record(
+    "RowControl",
+    "How a row pass runs: the loss's class weights (cw: those of y <= 0 and "
+    "y > 0, or one per class for the softmax model), the softmax model, the "
+    "intercept, shuffling.",
+    cw=F64IN, softmax=BOOL, fit_intercept=BOOL, do_shuffle=BOOL, seed=I64,
+)  # fmt: skip
+
+RowScratch = record(
+    "RowScratch",
+    "A row pass's scratch arrays: floats (f), integers per column (last) and "
+    "one float per output (z).",
+    f=F64OUT, last=I64OUT, z=F64OUT,
+)  # fmt: skip

@@ -3,11 +3,11 @@
 Pass an instance as ``solver=`` to :class:`skgd.GDRegressor` to set its
 hyperparameters (``GDRegressor(solver=Adam(beta_1=0.8))``); the names
 ``"sgd"``, ``"momentum"``, ``"nesterov"``, ``"adagrad"``, ``"rmsprop"``,
-``"adam"``, ``"adamw"``, ``"amsgrad"``, ``"nadam"``, ``"adadelta"`` and
-``"lion"`` stand for the defaults.  Subclass :class:`Solver` to write your
-own: one class, whose rule skgd compiles (see :doc:`/custom_solver`).  Each
-solver is one file of this package, which registers its names when it is
-imported.
+``"adam"``, ``"adamw"``, ``"amsgrad"``, ``"nadam"``, ``"adadelta"``,
+``"lion"`` and ``"saga"`` stand for the defaults.  Subclass :class:`Solver`
+to write your own: one class, whose rule skgd compiles (see
+:doc:`/custom_solver`).  Each solver is one file of this package, which
+registers its names when it is imported.
 """
 
 from skgd.solvers._adadelta import Adadelta, AdadeltaState
@@ -19,6 +19,7 @@ from skgd.solvers._lion import Lion, LionState
 from skgd.solvers._momentum import Momentum, MomentumState
 from skgd.solvers._nadam import Nadam, NadamState
 from skgd.solvers._rmsprop import RMSProp, RMSPropState
+from skgd.solvers._saga import SAGA, SAGAState
 from skgd.solvers._sgd import SGD
 
 #: the solver names an estimator's ``solver`` accepts (kept up to date as
@@ -72,6 +73,8 @@ __all__ = [
     "NadamState",
     "RMSProp",
     "RMSPropState",
+    "SAGA",
+    "SAGAState",
     "Solver",
     "SolverState",
     "get_solver",

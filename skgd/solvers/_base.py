@@ -107,10 +107,27 @@ class Solver(BaseEstimator):
       read the penalty's strengths by the names ``l1`` (``alpha *
       l1_ratio``) and ``l2`` (``alpha * (1 - l1_ratio)``), each 0 when the
       penalty has no such part.  The intercept is not penalized.
-    - ``row_state`` (reserved): the names of state vectors kept per training
-      row and output rather than per coordinate (SAGA's stored loss
-      derivatives).  The kernels do not run such solvers yet: a solver that
-      sets it is refused when it fits.
+    - ``row_state``: the names of state vectors kept per training row and
+      output rather than per coordinate (SAGA's stored loss derivatives).
+      Such a solver's steps depend on the row, not on a gradient alone: it
+      brings its own compiled pass over the rows, ``row_pass`` (a tuple of
+      plain functions of its file, the last one the pass ``(rows, targets,
+      model, objective, control, scratch) -> (sum of weighted losses, sum of
+      objective terms, updates)``; skgd compiles them into a module of their
+      own, as it does a rule), the hyperparameters of the pass from the data
+      (``row_hyper(config, data, row_weight)``), and ``init_state(n_coef,
+      dtype, n_rows, n_out)``.  It owns the penalty (the pass reads it in
+      ``objective``).  The driver runs its epochs (shuffling, stopping,
+      callbacks) like any other's, and its state, row vectors included, is
+      kept in ``solver_state_``.
+    - optionally ``check_fit(config)``: raise a ValueError for a fit the
+      solver cannot run (a batch size, a loss, ...), before the fit starts;
+      ``config`` is the fit's configuration (``skgd._config.FitConfig``:
+      ``loss``, ``batch_size``, ``clip_norm``, ``clip_value``, ``average``,
+      ``penalty``, ...).
+    - ``uses_schedule``: False for a solver whose step is its own (SAGA):
+      the estimator's ``learning_rate``, ``eta0`` and ``power_t`` are then
+      ignored.
 
     Rule, state vectors and the hooks are the whole of a compiled solver:
     the update order (gradient, L2, clipping, step, L1, averaging), the
@@ -150,9 +167,14 @@ class Solver(BaseEstimator):
     prepared = ()
     #: the hyperparameter by which the state decays per skipped update
     lazy_decay = None
-    #: the names of state vectors kept per training row and output
-    #: (reserved: no kernel runs such a solver yet)
+    #: the names of state vectors kept per training row and output; such a
+    #: solver runs its own compiled pass over the rows, ``row_pass``
     row_state = ()
+    #: the plain functions of a row-state solver's compiled pass, the pass last
+    row_pass = ()
+    #: whether the estimator's schedule (learning_rate, eta0, power_t) sets
+    #: the step
+    uses_schedule = True
     #: the names this class registers: name -> constructor parameters
     names = {}
     #: the type of the state ``init_state`` creates
@@ -274,6 +296,36 @@ class Solver(BaseEstimator):
             The coefficient after the proximal step of the penalty.
         """
         raise NotImplementedError
+
+    def check_fit(self, config):
+        """Raise a ValueError for a fit the solver cannot run (optional).
+
+        The base accepts every fit configuration.
+
+        Parameters
+        ----------
+        config : skgd._config.FitConfig
+            The fit's configuration.
+        """
+
+    def row_hyper(self, config, data, row_weight):
+        """The hyperparameters of a row-state solver's pass for this fit.
+
+        Parameters
+        ----------
+        config : skgd._config.FitConfig
+            The fit's configuration.
+        data : skgd._paths.EpochData
+            The epoch's data: ``X``, ``validation_mask``, ``softmax``, ...
+        row_weight : ndarray of shape (n_samples,)
+            The weight of each row in the loss (sample times class weight).
+
+        Returns
+        -------
+        hyper : tuple of float
+            The pass reads them as ``model.hp``.
+        """
+        return ()
 
     @classmethod
     def _own(cls, name):
