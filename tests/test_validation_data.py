@@ -45,14 +45,18 @@ def epoch_models(est, X, y, n_epochs, **fit_params):
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("solver", ["sgd", "adam", "saga"])
 @pytest.mark.parametrize("fmt", ["dense", "csr"])
 @pytest.mark.parametrize("n_targets", [1, 3])
-def test_regressor_scores_each_epoch_on_the_validation_data(n_targets, fmt):
+def test_regressor_scores_each_epoch_on_the_validation_data(n_targets, fmt, solver):
     X, y, X_val, y_val = regression(n_targets)
     if fmt == "csr":
         X, X_val = sp.csr_matrix(X), sp.csr_matrix(X_val)
     sw_val = np.linspace(0.5, 2.0, X_val.shape[0])
-    est = GDRegressor(early_stopping=True, random_state=0, eta0=0.002, tol=1e-4)
+    eta0 = {"sgd": 0.002, "adam": 2.0}.get(solver, 0.01)  # SAGA: its own step
+    est = GDRegressor(
+        early_stopping=True, random_state=0, eta0=eta0, tol=1e-4, solver=solver
+    )
     est.fit(X, y, X_val=X_val, y_val=y_val, sample_weight_val=sw_val)
     assert 1 < est.n_iter_ < est.max_iter
     models = epoch_models(est, X, y, est.n_iter_)
