@@ -29,7 +29,10 @@ def housing_split(test_size=0.25, random_state=0):
         data, target, test_size=test_size, random_state=random_state
     )
     preprocess = make_column_transformer(
-        (make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), list(range(8))),
+        (
+            make_pipeline(SimpleImputer(strategy="median"), StandardScaler()),
+            list(range(8)),
+        ),
         (OneHotEncoder(handle_unknown="ignore", sparse_output=False), [8]),
     )
     X_train = preprocess.fit_transform(X_train).astype(np.float64)
