@@ -14,50 +14,24 @@ multi-class models:
   trained on the cross-entropy; the probabilities are the softmax of the
   scores.
 
-The documents are generated here: each class (a topic) has its own
-vocabulary, and every document mixes words of its topic with words of the
-other topics and of a shared stock, so the classes overlap.
+The documents come from :func:`skgd.datasets.make_sparse_text`: each class
+(a topic) has its own vocabulary, and every document mixes words of its
+topic with words of the other topics and of a shared stock, so the classes
+overlap.
 """
 
 import time
 
 import matplotlib.pyplot as plt
-import numpy as np
-from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.metrics import accuracy_score, log_loss
 from sklearn.model_selection import train_test_split
 
 from skgd import GDClassifier
+from skgd.datasets import make_sparse_text
 
-rng = np.random.default_rng(0)
-topics = np.array(["sport", "science", "politics", "music", "cooking"])
-vocabulary = np.array([[f"{t[:3]}{i}" for i in range(300)] for t in topics])
-common = np.array([f"word{i}" for i in range(2000)])
-
-
-def document(topic):
-    """Words of the topic (10-40%), of any topic (10%), and common words."""
-    n_words = rng.integers(20, 80)
-    draw = rng.random(n_words)
-    topic_share = rng.uniform(0.1, 0.4)
-    own = vocabulary[topic, rng.integers(300, size=n_words)]
-    other = vocabulary[
-        rng.integers(len(topics), size=n_words), rng.integers(300, size=n_words)
-    ]
-    stock = common[rng.integers(len(common), size=n_words)]
-    words = np.where(
-        draw < topic_share, own, np.where(draw < topic_share + 0.1, other, stock)
-    )
-    return " ".join(words)
-
-
-label_codes = rng.integers(len(topics), size=4000)
-texts = [document(code) for code in label_codes]
-labels = topics[label_codes]
+X, labels, texts = make_sparse_text(4000, random_state=0, return_documents=True)
 print(texts[0][:120], "...")
 
-vectorizer = HashingVectorizer(n_features=2**14, alternate_sign=False, norm="l2")
-X = vectorizer.transform(texts)
 X_train, X_test, y_train, y_test = train_test_split(
     X, labels, test_size=0.3, random_state=0
 )

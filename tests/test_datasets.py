@@ -245,3 +245,33 @@ def test_numpy_form_fits_like_frame_form(housing, housing_frame):
         by_name.predict(housing_frame.data.iloc[:100]),
         rtol=1e-12,
     )
+
+
+def test_make_sparse_text_shape_labels_and_seed():
+    from skgd.datasets import make_sparse_text
+
+    X, y = make_sparse_text(300, n_features=2**10, random_state=1)
+    assert X.format == "csr" and X.shape == (300, 2**10)
+    assert X.dtype == np.float64 and y.shape == (300,)
+    assert set(y) == {"sport", "science", "politics", "music", "cooking"}
+    np.testing.assert_allclose(np.sqrt(X.multiply(X).sum(axis=1)).ravel(), 1.0)
+    X2, y2, documents = make_sparse_text(
+        300, n_features=2**10, random_state=1, return_documents=True
+    )
+    assert_array_equal(y, y2)
+    assert (X != X2).nnz == 0
+    assert len(documents) == 300 and all(isinstance(d, str) for d in documents)
+    X3, y3 = make_sparse_text(300, n_features=2**10, random_state=2)
+    assert (y != y3).any()
+
+
+def test_standardized_housing_split():
+    from skgd.datasets._problems import housing_split
+
+    X_train, X_test, y_train, y_test = housing_split()
+    assert X_train.shape == (15480, 13) and X_test.shape == (5160, 13)
+    assert not np.isnan(X_train).any() and not np.isnan(X_test).any()
+    np.testing.assert_allclose(X_train[:, :8].mean(axis=0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(X_train[:, :8].std(axis=0), 1.0)
+    assert_array_equal(X_train[:, 8:].sum(axis=1), 1.0)
+    assert y_train.shape == (15480,) and y_test.shape == (5160,)
