@@ -459,7 +459,7 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
         X_val, y_val = validate_data(
             self, X_val, y_val, reset=False, accept_sparse="csr", copy=False,
             order="C", dtype=X.dtype, accept_large_sparse=False,
-            multi_output=not is_classifier(self),
+            multi_output=self._multi_output(y_val),
         )  # fmt: skip
         y_val = self._validation_targets(y, y_val)
         sw_val = _check_sample_weight(sw_val, X_val, dtype=X.dtype)
@@ -476,9 +476,13 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
             )
         return np.ascontiguousarray(y_val, dtype=y.dtype)
 
+    def _multi_output(self, y):
+        """Whether ``y`` may have several columns (the regressor's)."""
+        return not is_classifier(self)
+
     def _validate_fit_data(self, X, y, sample_weight, reset, dtype):
         """X and y validated (a dask collection: by ``skgd._dask``)."""
-        multi_output = not is_classifier(self)
+        multi_output = self._multi_output(y)
         if _dask.is_dask_collection(X):
             return _dask.validate_data(
                 self, X, y, sample_weight, reset=reset, multi_output=multi_output,

@@ -12,6 +12,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _check_partial_fit_first_call
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import (
+    check_array,
     check_is_fitted,
     validate_data,
 )
@@ -22,6 +23,7 @@ from skgd._docstrings import fill_docstring
 from skgd._driver import ProblemState
 from skgd._loss_functions import CLASSIFICATION_LOSS_FUNCTIONS
 from skgd._params import with_parameters
+from skgd.solvers import get_solver
 
 
 @with_parameters(
@@ -243,14 +245,72 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
     def _fit_classes(self, y):
         if hasattr(self, "classes_"):
             delattr(self, "classes_")
+        if self._soft(y):
+            y = self._check_soft_labels(y)
+            return y, np.arange(y.shape[1])
         y = validate_data(self, y=y)
         return y, np.unique(y)
+
+    # ------------------------------------------------------------------
+    # soft labels (a 2-D y of class probabilities, multinomial model)
+    # ------------------------------------------------------------------
+    def _soft(self, y):
+        """Whether ``y`` holds soft labels: a 2-D array of several columns
+        given to the multinomial model (one-vs-rest keeps scikit-learn's
+        error)."""
+        if self.multi_class != "multinomial" or y is None:
+            return False
+        shape = np.asarray(y).shape  # y may be any array-like
+        return len(shape) == 2 and shape[1] > 1
+
+    def _multi_output(self, y):
+        return self._soft(y)
+
+    def _check_soft_labels(self, y):
+        """Soft labels as a float64 array: non-negative rows summing to 1."""
+        Y = check_array(y, dtype=np.float64, input_name="y")
+        if self.class_weight is not None:
+            raise ValueError(
+                "class_weight is not supported with soft labels (a 2-D y): a row "
+                "belongs to several classes. Weight the rows with sample_weight, "
+                "or pass class labels (a 1-D y) to use class_weight."
+            )
+        if Y.min() < 0.0:
+            raise ValueError(
+                "Soft labels (a 2-D y) must be class probabilities: y has negative "
+                f"entries (the smallest is {Y.min():.6g})."
+            )
+        sums = Y.sum(axis=1)
+        bad = np.flatnonzero(np.abs(sums - 1.0) > 1e-6)
+        if bad.size:
+            raise ValueError(
+                "Soft labels (a 2-D y) must be class probabilities: each row must "
+                f"sum to 1, but row {bad[0]} sums to {sums[bad[0]]:.6g} ({bad.size} "
+                "rows do not). Normalize them: y / y.sum(axis=1, keepdims=True)."
+            )
+        return Y
 
     def _first_call(self):
         return not hasattr(self, "classes_")
 
     def _targets(self, X, y, classes):
         _check_partial_fit_first_call(self, classes)
+        if self._soft(y):
+            y = self._check_soft_labels(y).astype(X.dtype)
+            if y.shape[1] != len(self.classes_):
+                raise ValueError(
+                    f"Soft labels (a 2-D y) have a column per class: y has "
+                    f"{y.shape[1]} columns, but the classifier has "
+                    f"{len(self.classes_)} classes {self.classes_.tolist()}."
+                )
+            if type(get_solver(self.solver)).row_state:
+                raise ValueError(
+                    f"solver={self.solver!r} keeps a loss derivative per row and "
+                    "takes class labels only (a 1-D y), not soft labels. Use "
+                    "another solver for soft labels."
+                )
+            self._expanded_class_weight = np.ones(len(self.classes_))
+            return y, self.classes_.shape[0], False
         self._expanded_class_weight = compute_class_weight(
             self.class_weight, classes=self.classes_, y=y
         )
@@ -284,6 +344,8 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         return None  # split by each problem, once the call's task has begun
 
     def _validation_targets(self, y, y_val):
+        if np.ndim(y_val) == 2:  # soft labels: their most probable class
+            y_val = self.classes_[np.argmax(self._check_soft_labels(y_val), axis=1)]
         unseen = np.setdiff1d(y_val, self.classes_)
         if unseen.size:
             raise ValueError(
@@ -292,14 +354,27 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
             )
         return y_val
 
+    def _hard(self, y, y_i=None, i=None):
+        """Labels to split the rows by: soft labels' most probable class
+        (for the binary problem of class ``i``, whether it is that class)."""
+        if np.ndim(y) != 2:
+            return y if y_i is None else y_i
+        labels = np.argmax(y, axis=1)
+        return labels if i is None else (labels == i).astype(y.dtype)
+
     def _binary_targets(self, y, i, dtype):
         """The targets of class ``i`` against the rest: 1 for its rows, 0
-        (log loss) or -1 for the others."""
+        (log loss) or -1 for the others; for soft labels, the probability of
+        class ``i``."""
+        if np.ndim(y) == 2:
+            return np.ascontiguousarray(y[:, i], dtype=dtype)
         y_i = np.ones(y.shape, dtype=dtype, order="C")
         y_i[y != self.classes_[i]] = 0.0 if self.loss == "log_loss" else -1.0
         return y_i
 
     def _row_weight(self, y, sample_weight):
+        if np.ndim(y) == 2:  # soft labels: no class weights
+            return sample_weight
         labels = np.searchsorted(self.classes_, y)
         return sample_weight * self._expanded_class_weight[labels]
 
@@ -390,7 +465,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         # the dataset's own seed, drawn first as scikit-learn does
         random_state.randint(1, np.iinfo(np.int32).max)
         if mask is None:
-            mask = self._problem_split(call, y_i)
+            mask = self._problem_split(call, self._hard(call.y, y_i, i))
         intercept, average_intercept, n_iter = self._run_problem(
             call, k, y_i, model, random_state.randint(MAX_INT), mask, y_val,
             weight_pos=weights[0], weight_neg=weights[1],
@@ -401,9 +476,12 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
 
     def _fit_multinomial(self, call):
         """All classes jointly: the softmax cross-entropy model."""
-        mask = self._problem_split(call, call.y)
+        mask = self._problem_split(call, self._hard(call.y))
         seed = check_random_state(self.random_state).randint(MAX_INT)
-        labels = np.searchsorted(self.classes_, call.y).astype(call.X.dtype)
+        if call.y.ndim == 2:  # soft labels: the class probabilities
+            labels = call.y
+        else:
+            labels = np.searchsorted(self.classes_, call.y).astype(call.X.dtype)
         y_val = None
         if call.validation is not None:
             y_val = np.searchsorted(self.classes_, call.validation[1])
@@ -434,11 +512,13 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Subset of the training data.
-        y : ndarray of shape (n_samples,)
-            Subset of the target values.
+        y : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Subset of the target values: class labels, or (skgd, with
+            ``multi_class='multinomial'``) soft labels, a probability per
+            class in each row.
         classes : ndarray of shape (n_classes,), default=None
             All the classes. Required on the first call; later calls may
-            omit it.
+            omit it. With soft labels, one per column of ``y``.
         sample_weight : array-like of shape (n_samples,), default=None
             Weights applied to individual samples, multiplied with the class
             weights; uniform when None.
@@ -478,8 +558,11 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data.
-        y : ndarray of shape (n_samples,)
-            Target values: the class labels.
+        y : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Target values: the class labels; or, with
+            ``multi_class='multinomial'`` (skgd), soft labels: a probability
+            per class in each row (non-negative, summing to 1), the classes
+            then ``range(n_classes)``.
         coef_init : ndarray of shape (n_classes, n_features), default=None
             The initial coefficients to warm-start the optimization.
         intercept_init : ndarray of shape (n_classes,), default=None

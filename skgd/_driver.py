@@ -148,11 +148,24 @@ def row_weight(y, sample_weight, weight_pos, weight_neg, class_weights):
     """The weight of each row in the loss: its sample weight times its
     class weight (one-output losses: ``weight_pos`` where ``y > 0``)."""
     sw = np.asarray(sample_weight, dtype=np.float64)
+    if class_weights is not None and np.ndim(y) == 2:
+        return sw  # soft labels: no class weights
     if class_weights is not None:
         return sw * np.asarray(class_weights)[np.asarray(y, dtype=np.int64)]
     if np.ndim(y) == 1:
         return sw * np.where(np.asarray(y) > 0, weight_pos, weight_neg)
     return sw
+
+
+def hard_labels(config, y, softmax):
+    """The validation split's targets as labels: soft labels (class
+    probabilities) become their most probable class (the binary model's
+    probability of its class: whether it is above 1/2)."""
+    if softmax and np.ndim(y) == 2:
+        return np.argmax(y, axis=1).astype(y.dtype)
+    if config.classifier and config.loss == "log_loss":
+        return (y > 0.5).astype(y.dtype)
+    return y
 
 
 def validation_score(config, X_val, y_val, sw_val, coef, intercept, softmax):
@@ -380,7 +393,7 @@ def run_epochs(
         X_val, y_val, sw_val = validation  # the user's, given to fit
     elif config.early_stopping:
         X_val = X[validation_mask]
-        y_val = y[validation_mask]
+        y_val = hard_labels(config, y[validation_mask], softmax)
         sw_val = sample_weight[validation_mask] / wfac
 
     rule = StoppingRule(config, problem, reset_state)

@@ -98,7 +98,9 @@ def objective_at(config, X, y, sw_obj, train, coef, intercept, softmax=False):
             p = safe_sparse_dot(X, W.T, dense_output=True)
             p = np.asarray(p, dtype=np.float64)[train]
         p = p + np.asarray(intercept, dtype=np.float64).reshape(1, n_out)
-        if softmax:
+        if softmax and y_t.ndim == 2:  # soft labels: class probabilities
+            losses = logsumexp(p, axis=1) - np.sum(y_t * p, axis=1)
+        elif softmax:
             labels = y_t.astype(np.int64)
             losses = logsumexp(p, axis=1) - p[np.arange(p.shape[0]), labels]
         else:

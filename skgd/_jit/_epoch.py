@@ -6,7 +6,9 @@ blocks of a dask array, and the client's step on their sum).
 A model of ``K`` outputs keeps the ``(K, n_features)`` coefficients row by
 row in ``w`` and the ``K`` intercepts in ``b``.  With ``control.softmax``
 the outputs are the scores of a multinomial logistic model (``y`` holds
-class indices, ``cw`` the class weights); otherwise ``objective.loss`` is a
+class indices, ``cw`` the class weights, or the ``(n_samples, K)`` class
+probabilities of soft labels row by row, told apart by their length);
+otherwise ``objective.loss`` is a
 one-output loss applied to each of the ``K`` targets (``y`` holds the
 ``(n_samples, K)`` targets row by row; ``cw`` = (weight of y <= 0, weight of
 y > 0), read on the first target).
@@ -63,7 +65,10 @@ def gather_rows(rows, targets, objective, control, model, scratch, pos, wscale, 
     softmax, cw, batch_size = control.softmax, control.cw, control.batch_size
     n_out = b.shape[0]
     nf = w.shape[0] // n_out
-    n_y = 1 if softmax else n_out  # targets per row in y
+    # soft labels (a probability per class and row) fill y with n_out values
+    # a row, class indices one
+    soft = softmax and y.shape[0] != sw.shape[0]
+    n_y = 1 if softmax and not soft else n_out  # targets per row in y
     n_order = order.shape[0]
     n_touched = 0
     bw = 0.0
@@ -106,7 +111,23 @@ def gather_rows(rows, targets, objective, control, model, scratch, pos, wscale, 
         for o in range(first, n_out):
             inner = fdot(w, o * nf, data, indices, s, nnz, dense) * wscale
             zbuf[o] = inner + b[o]
-        if softmax:
+        if softmax and soft:
+            # cross-entropy against the row's class probabilities q: the
+            # loss log(sum exp z) - sum q z, its gradient softmax(z) - q
+            wr = np.float64(sw[r])
+            zmax = zbuf[0]
+            qz = 0.0
+            for o in range(n_out):
+                zmax = max(zmax, zbuf[o])
+                qz += y[r * n_out + o] * zbuf[o]
+            total = 0.0
+            for o in range(n_out):
+                zbuf[o] = math.exp(zbuf[o] - zmax)
+                total += zbuf[o]
+            bl += wr * (math.log(total) + zmax - qz)
+            for o in range(n_out):
+                zbuf[o] = zbuf[o] / total - y[r * n_out + o]
+        elif softmax:
             label = np.int64(y[r])
             wr = np.float64(sw[r]) * cw[label]
             zmax = zbuf[0]
