@@ -2,8 +2,11 @@
 objective is within a relative 1e-3, 1e-6 and 1e-9 of its exact optimum.
 
 Run ``python benchmarks/bench_time_to_precision.py`` (``--quick``: fewer
-epochs; ``--png FILE``: the convergence plot). Every method runs in this one
-process, its kernels compiled by a first fit before anything is timed.
+epochs; ``--png FILE``: the convergence plot; ``--skgd NAME=JSON``: another
+skgd configuration to time). Every method runs in this one process, its
+kernels compiled by a first fit before anything is timed. The methods:
+``SGDRegressor`` / ``SGDClassifier(loss="log_loss")`` at their defaults,
+scikit-learn's SAGA estimators, and ``solver="saga"``.
 
 Problems (alpha = 1e-4, scikit-learn's default, for all):
 
@@ -37,6 +40,7 @@ printed). Times are wall-clock on a shared machine: compare within a run.
 """
 
 import argparse
+import json
 import platform
 import time
 import warnings
@@ -56,11 +60,9 @@ from skgd.datasets._problems import problem_split
 ALPHA = 1e-4
 LEVELS = (1e-3, 1e-6, 1e-9)
 
-#: skgd's two configurations, named in the user guide ("Time to precision")
-SKGD_METHODS = {
-    "skgd fast": dict(solver="adam", batch_size=32, eta0=0.01),
-    "skgd saga": dict(solver="saga"),
-}
+#: skgd's configurations: SAGA, for precision (user guide, "SAGA"); more
+#: with --skgd NAME=JSON, e.g. --skgd 'asgd={"average": true}'
+SKGD_METHODS = {"skgd saga": dict(solver="saga")}
 
 
 def load(problem):
@@ -110,7 +112,9 @@ def methods(loss, n):
     regress = loss == "squared_error"
     out = {}
     if regress:
-        out["SGDRegressor"] = lambda k: SGDRegressor(max_iter=k, tol=None, random_state=0)
+        out["SGDRegressor"] = lambda k: SGDRegressor(
+            max_iter=k, tol=None, random_state=0
+        )
         out["Ridge(saga)"] = lambda k: Ridge(
             alpha=ALPHA * n, solver="saga", max_iter=k, tol=0.0, random_state=0
         )
@@ -124,7 +128,7 @@ def methods(loss, n):
     ours = GDRegressor if regress else GDClassifier
     extra = {} if regress else {"loss": "log_loss"}
     for name, params in SKGD_METHODS.items():
-        if params.get("solver") not in skgd.solvers.REGISTRY:
+        if params.get("solver", "sgd") not in skgd.solvers.REGISTRY:
             continue  # a solver this version does not have
         out[name] = lambda k, p=params: ours(
             **extra, **p, max_iter=k, tol=None, random_state=0
@@ -182,7 +186,14 @@ def main():
     parser.add_argument("--repeat", type=int, default=1, help="best of N fits")
     parser.add_argument("--problems", default="housing,breast_cancer,text")
     parser.add_argument("--png", help="save the convergence plot to this file")
+    parser.add_argument(
+        "--skgd", action="append", default=[], metavar="NAME=JSON",
+        help="another skgd configuration: its name and its parameters as JSON",
+    )  # fmt: skip
     args = parser.parse_args()
+    for item in args.skgd:
+        name, params = item.split("=", 1)
+        SKGD_METHODS[name] = json.loads(params)
     max_epochs = 100 if args.quick else args.max_epochs
     print(
         f"skgd {skgd.__version__}, scikit-learn {sklearn.__version__}, "
