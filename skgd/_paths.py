@@ -120,6 +120,20 @@ class _InMemory:
         )
 
 
+class _HeldModel(_InMemory):
+    """A path whose arrays hold the model after every epoch: the
+    coefficients in ``coef``, the intercepts in ``b``."""
+
+    def intercept(self):
+        return self.b if self.data.vector_out else self.b[0]
+
+    def norm(self):
+        return float(np.linalg.norm(self.coef))
+
+    def settle(self):
+        """Nothing to fold: the arrays hold the model after every epoch."""
+
+
 class ExactPath(_InMemory):
     """scikit-learn's per-sample algorithm: ``coef`` is the stored part of
     ``wscale * coef`` and ``st`` the kernel's scalars (``ST_*``: scale,
@@ -233,7 +247,7 @@ def scratch(n_out, n_samples, n_features, split, lazy_decay):
     )  # fmt: skip
 
 
-class _BatchPath(_InMemory):
+class _BatchPath(_HeldModel):
     """What the mini-batch kernel paths share: intercepts in ``b``/``ab``
     (one per output), the state of the solver (whose step count the epochs
     advance) as the matrix ``S`` (a row per state vector, the coefficients'
@@ -300,15 +314,6 @@ class _BatchPath(_InMemory):
             w=self.coef, b=self.b, aw=self.aw, ab=self.ab, q=self.q, S=S, hp=hp,
             st=self.st,
         )  # fmt: skip
-
-    def intercept(self):
-        return self.b if self.data.vector_out else self.b[0]
-
-    def norm(self):
-        return float(np.linalg.norm(self.coef))
-
-    def settle(self):
-        """Nothing to fold: the arrays hold the model after every epoch."""
 
     def model(self, n_epochs):
         """(coef, intercept) now, the averaged pair once the fitted
@@ -527,7 +532,7 @@ class NumpyPath(_BatchPath):
         return out[0], out[1], n
 
 
-class RowPath(_InMemory):
+class RowPath(_HeldModel):
     """A solver that keeps state per row (SAGA): its own compiled pass over
     the rows (``row_pass``), the per-coordinate state as the matrix ``S``
     and the per-row state as the matrix ``R`` (a row per state vector, the
@@ -602,15 +607,6 @@ class RowPath(_InMemory):
         )  # fmt: skip
         self.state.step[0] += k
         return sumloss, objective_sum, d.train_count
-
-    def intercept(self):
-        return self.b if self.data.vector_out else self.b[0]
-
-    def norm(self):
-        return float(np.linalg.norm(self.coef))
-
-    def settle(self):
-        """Nothing to fold: the arrays hold the model after every epoch."""
 
     def model(self, n_epochs):
         return self.coef.copy(), self.b.copy()
