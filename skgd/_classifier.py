@@ -17,6 +17,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from skgd import _dask
 from skgd._base import MAX_INT, BaseGD
 from skgd._codes import LOSS_CODES
 from skgd._docstrings import fill_docstring
@@ -260,7 +261,9 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         error)."""
         if self.multi_class != "multinomial" or y is None:
             return False
-        shape = np.asarray(y).shape  # y may be any array-like
+        shape = getattr(y, "shape", None)  # an array, a frame, a dask array
+        if not isinstance(shape, tuple):
+            shape = np.asarray(y).shape  # any other array-like
         return len(shape) == 2 and shape[1] > 1
 
     def _multi_output(self, y):
@@ -268,6 +271,11 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
 
     def _check_soft_labels(self, y):
         """Soft labels as a float64 array: non-negative rows summing to 1."""
+        if _dask.is_dask_collection(y):
+            raise ValueError(
+                "Soft labels (a 2-D y) are not supported on dask arrays: pass class "
+                "labels (a 1-D y), or fit in memory."
+            )
         Y = check_array(y, dtype=np.float64, input_name="y")
         if self.class_weight is not None:
             raise ValueError(

@@ -156,3 +156,18 @@ def test_bad_soft_labels(make_y, params, message):
     X, _, _, Y = problem()
     with pytest.raises(ValueError, match=message):
         multinomial(**params).fit(X, make_y(Y))
+
+
+def test_soft_labels_on_dask_arrays_are_refused():
+    da = pytest.importorskip("dask.array")
+    X, _, _, Y = problem()
+    with pytest.raises(ValueError, match="not supported on dask arrays"):
+        multinomial().fit(da.from_array(X, chunks=60), da.from_array(Y, chunks=60))
+
+
+def test_a_data_frame_of_soft_labels():
+    pd = pytest.importorskip("pandas")
+    X, _, Y, _ = problem()
+    est = multinomial(solver="adam", batch_size=8, max_iter=3, tol=None)
+    framed = clone(est).fit(X, pd.DataFrame(Y))
+    assert_array_equal(framed.coef_, clone(est).fit(X, Y).coef_)
