@@ -61,8 +61,9 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 from skgd import GDClassifier, GDRegressor
+from skgd._config import FitConfig
 from skgd.datasets._problems import problem_split
-from skgd.solvers import SOLVER_NAMES
+from skgd.solvers import SOLVER_NAMES, get_solver
 
 SOLVERS = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"]
 
@@ -369,6 +370,17 @@ def fit_cell(problem, solver, batch_size, params):
     }  # fmt: skip
 
 
+def refuses(problem, solver, batch_size, params):
+    """Whether the solver refuses the cell's configuration (its
+    ``check_fit``: a batch size or a loss it does not take)."""
+    est = problem.estimator(solver=solver, batch_size=batch_size, **params)
+    try:
+        get_solver(solver).check_fit(FitConfig.of(est))
+    except ValueError:
+        return True
+    return False
+
+
 def run_grid(problems, solvers, batch_sizes=BATCH_SIZES, params_for=None,
              overrides=None, progress=None):  # fmt: skip
     """Every cell of the grid: a list of dicts (see ``fit_cell``).
@@ -385,6 +397,8 @@ def run_grid(problems, solvers, batch_sizes=BATCH_SIZES, params_for=None,
                     dict(params_for(problem, solver, batch_size)) if params_for else {}
                 )
                 params.update(overrides or {})
+                if refuses(problem, solver, batch_size, params):
+                    continue  # e.g. SAGA: per-sample, smooth losses only
                 cell = fit_cell(problem, solver, batch_size, params)
                 cell["params"] = {k: repr(v) for k, v in params.items()}
                 results.append(cell)
