@@ -136,7 +136,7 @@ def column_pass(simple, ps, rows, model, scratch, h, p, norms):
     return sq_norm, l1_norm
 
 
-@jit(error_model="numpy")
+@inline(error_model="numpy")
 def split_pass(ps, rows, model, scratch, h, p, norms):
     """``column_pass`` for a solver whose rule returns two intermediates
     (the adaptive solvers: a numerator and a radicand), for one output
