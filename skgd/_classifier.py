@@ -246,9 +246,9 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
     def _fit_classes(self, y):
         if hasattr(self, "classes_"):
             delattr(self, "classes_")
-        if self._soft(y):
-            y = self._check_soft_labels(y)
-            return y, np.arange(y.shape[1])
+        if self._soft(y):  # validated once, with the call's data (_targets)
+            self._refuse_dask_soft_labels(y)
+            return y, np.arange(np.shape(np.asarray(y))[1])
         y = validate_data(self, y=y)
         return y, np.unique(y)
 
@@ -269,13 +269,17 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
     def _multi_output(self, y):
         return self._soft(y)
 
-    def _check_soft_labels(self, y):
-        """Soft labels as a float64 array: non-negative rows summing to 1."""
+    @staticmethod
+    def _refuse_dask_soft_labels(y):
         if _dask.is_dask_collection(y):
             raise ValueError(
                 "Soft labels (a 2-D y) are not supported on dask arrays: pass class "
                 "labels (a 1-D y), or fit in memory."
             )
+
+    def _check_soft_labels(self, y):
+        """Soft labels as a float64 array: non-negative rows summing to 1."""
+        self._refuse_dask_soft_labels(y)
         Y = check_array(y, dtype=np.float64, input_name="y")
         if self.class_weight is not None:
             raise ValueError(

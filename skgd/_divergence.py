@@ -88,6 +88,9 @@ class StepSetting:
     optimal_eta: float = 0.0
     #: the solver's step is its own (SAGA's ``step``), not the schedule's
     own_step: bool = False
+    #: plain gradient descent: scikit-learn's schedules as they are (for the
+    #: other solvers they multiply eta0)
+    plain: bool = False
 
     @classmethod
     def of(cls, config):
@@ -104,7 +107,7 @@ class StepSetting:
             eta0=schedule.eta0, alpha=alpha, fit_intercept=config.fit_intercept,
             regressor=not config.classifier,
             optimal_eta=1.0 / (alpha * init) if init else 0.0,
-            own_step=not solver.uses_schedule,
+            own_step=not solver.uses_schedule, plain=solver._plain,
         )  # fmt: skip
 
 
@@ -214,7 +217,7 @@ def _step_advice(row_sq, weight, setting, curvature, col_rms):
     reach = float(np.max(weight * (row_sq + float(setting.fit_intercept))))
     bound = 1.0 / (curvature * reach) if reach > 0 else setting.eta0 / 10
     rate = float("%.2g" % bound)
-    if setting.learning_rate == "optimal" and setting.solver == "sgd":
+    if setting.learning_rate == "optimal" and setting.plain:
         return scaled + (
             "the 'optimal' schedule's first rate, %s, is far above the largest "
             "stable rate for these data, about %s: use learning_rate='invscaling' "
