@@ -154,7 +154,11 @@ def advice(X, y, row_weight, setting, *, after_sklearn=False):
     with np.errstate(all="ignore"):
         col_ms, row_sq, row_nnz = _squares(X)
         col_rms = float(np.max(col_ms)) if col_ms.size else 0.0
-        y_ms = float(np.mean(np.square(np.asarray(y, dtype=np.float64))))
+        # a classifier's labels may be strings: only a regressor's targets
+        # have a scale to advise on
+        y_ms = 0.0
+        if setting.regressor:
+            y_ms = float(np.mean(np.square(np.asarray(y, dtype=np.float64))))
         weight = np.asarray(row_weight, dtype=np.float64)
         median = float(np.median(row_sq)) if row_sq.size else 0.0
         longest = float(np.max(row_sq)) if row_sq.size else 0.0

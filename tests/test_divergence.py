@@ -176,10 +176,14 @@ def test_adaptive_solver_advises_its_base_rate(diabetes):
     assert fixed.score(X, y) > 0.45
 
 
-def test_one_vs_rest_names_the_problem():
+@pytest.mark.parametrize("names", [None, ["setosa", "versicolor", "virginica"]])
+def test_one_vs_rest_names_the_problem(names):
     """scikit-learn's test_numerical_stability_large_gradient: the squared
-    hinge on unscaled iris, where only one class's problem explodes."""
+    hinge on unscaled iris, where only one class's problem explodes (with
+    its labels as integers or as strings)."""
     X, y = load_iris(return_X_y=True)
+    if names is not None:
+        y = np.asarray(names)[y]
     params = dict(
         loss="squared_hinge",
         penalty="elasticnet",
@@ -192,7 +196,9 @@ def test_one_vs_rest_names_the_problem():
     )
     messages = _fit(GDClassifier(**params), X, y)
     assert len(messages) == 1
-    assert "(class 1 vs rest)" in messages[0] and "StandardScaler" in messages[0]
+    label = 1 if names is None else names[1]
+    assert f"(class {label} vs rest)" in messages[0]
+    assert "StandardScaler" in messages[0]
 
 
 def test_partial_fit_compares_each_call_with_its_own_start(diabetes):
