@@ -2,6 +2,7 @@
 validation and the epoch driver."""
 
 import warnings
+from dataclasses import replace
 from numbers import Integral, Real
 from typing import NamedTuple
 
@@ -19,7 +20,7 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
-from skgd import _dask
+from skgd import _auto, _dask
 from skgd._callbacks import CallbackSupportMixin, FitTask
 from skgd._config import EPOCH_SCHEDULES, FitConfig, exact_path
 from skgd._divergence import StepSetting, warn_if_diverged
@@ -68,20 +69,20 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "fit_intercept": ["boolean"],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left"), None],
+        "tol": [Interval(Real, 0, None, closed="left"), None, StrOptions({"auto"})],
         "shuffle": ["boolean"],
         "verbose": ["verbose"],
         "random_state": ["random_state"],
         "warm_start": ["boolean"],
         "average": [Interval(Integral, 0, None, closed="neither"), "boolean"],
-        "eta0": [Interval(Real, 0, None, closed="neither")],
+        "eta0": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
         "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "l1_ratio": [Interval(Real, 0, 1, closed="both"), None],
         "power_t": [Interval(Real, None, None, closed="neither")],
         "learning_rate": [
             StrOptions(
-                {"constant", "optimal", "invscaling", "adaptive", "pa1", "pa2"}
+                {"auto", "constant", "optimal", "invscaling", "adaptive", "pa1", "pa2"}
                 | set(EPOCH_SCHEDULES)
             ),
             callable,
@@ -100,7 +101,10 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
         "epsilon": [Interval(Real, 0, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "solver": [StrOptions(set(SOLVER_NAMES)), HasMethods(["init_state", "update"])],
         "batch_size": [
             Interval(Integral, 1, None, closed="left"),
@@ -158,7 +162,7 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
         if self.early_stopping and for_partial_fit:
             raise ValueError("early_stopping should be False with partial_fit")
         scheduled = get_solver(self.solver).uses_schedule
-        if self.learning_rate == "optimal" and self.alpha == 0 and scheduled:
+        if self._learning_rate() == "optimal" and self.alpha == 0 and scheduled:
             raise ValueError(
                 "alpha must be > 0 since "
                 "learning_rate is 'optimal'. alpha is used "
@@ -186,6 +190,13 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
                 )
         if self.penalty == "elasticnet" and self.l1_ratio is None:
             raise ValueError("l1_ratio must be set when penalty is 'elasticnet'")
+
+    def _learning_rate(self):
+        """``learning_rate``, its "auto" resolved (scikit-learn's default for
+        its per-sample algorithm, else 'adaptive')."""
+        return _auto.learning_rate(
+            self.learning_rate, self._exact(), self._SKLEARN_LEARNING_RATE
+        )
 
     def _exact(self):
         """Whether the fit runs scikit-learn's per-sample SGD algorithm."""
@@ -313,8 +324,8 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
     def _warn_after_fit(self):
         """scikit-learn's warnings at the end of fit."""
         if (
-            self.tol is not None
-            and self.tol > -np.inf
+            self.tol_ is not None
+            and self.tol_ > -np.inf
             and self.n_iter_ == self.max_iter
         ):
             warnings.warn(
@@ -406,6 +417,7 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
             self._continue_fitting(X.dtype, warm=coef_init is not None)
         if not hasattr(self, "t_"):
             self.t_ = 1.0
+        config = self._resolve_auto(config, X, y, sample_weight, reset_state)
         validation = self._check_validation_data(X, y, validation)
         problems = self._problems(reset_state)
         if validation is None:
@@ -432,6 +444,31 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
             self._problem_names(),
         )  # fmt: skip
         return self
+
+    def _resolve_auto(self, config, X, y, sample_weight, reset):
+        """``config`` with the "auto" ``eta0`` and ``tol`` computed from the
+        training data (``skgd._auto``), when the call starts a model; a
+        ``partial_fit`` that continues one keeps the values of its first
+        call.  Publishes the values used: ``eta0_``, ``learning_rate_``,
+        ``tol_`` and ``n_iter_no_change_``."""
+        if not reset and getattr(self, "eta0_", None) is not None:
+            schedule, tol = config.schedule, config.tol
+            if schedule.eta0 == _auto.AUTO:
+                schedule = replace(schedule, eta0=self.eta0_)
+            if tol == _auto.AUTO and self.tol_ is not None:
+                tol = self.tol_
+            config = replace(config, schedule=schedule, tol=tol)
+        classes = None
+        if self._multinomial():
+            classes = len(self.classes_)
+        config = _auto.resolve(
+            config, X, y, self._row_weight(y, sample_weight), classes
+        )
+        self.eta0_ = config.schedule.eta0
+        self.learning_rate_ = config.schedule.learning_rate
+        self.tol_ = None if config.tol == -np.inf else config.tol
+        self.n_iter_no_change_ = config.n_iter_no_change
+        return config
 
     def _check_validation_data(self, X, y, validation):
         """``fit``'s ``X_val``, ``y_val`` and ``sample_weight_val`` validated

@@ -28,7 +28,7 @@ from skgd.solvers import get_solver
 
 
 @with_parameters(
-    defaults={"loss": "hinge", "learning_rate": "optimal", "power_t": 0.5},
+    defaults={"loss": "hinge", "power_t": 0.5},
     insert={
         "epsilon": {"n_jobs": None},
         "n_iter_no_change": {"class_weight": None},
@@ -242,6 +242,8 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
     # the classes and the problems
     # ------------------------------------------------------------------
     _WARM_START_IN_PLACE = False
+    #: scikit-learn's learning_rate, which "auto" is for its per-sample algorithm
+    _SKLEARN_LEARNING_RATE = "optimal"
 
     def _fit_classes(self, y):
         if hasattr(self, "classes_"):

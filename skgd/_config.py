@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.base import is_classifier
 
-from skgd import _losses
+from skgd import _auto, _losses
 from skgd._codes import LEARNING_RATE_CODES, LOSS_CODES, PENALTY_CODES
 from skgd.solvers import get_solver
 
@@ -88,7 +88,7 @@ class Schedule:
     in the kernels) and skgd's per-epoch ones (``epoch_eta``)."""
 
     learning_rate: object  # a name or a callable
-    eta0: float
+    eta0: float  # 'auto' until resolved from the data (skgd._auto.resolve)
     power_t: float
     optimal_init: float  # t0 of 'optimal'
     gamma: float
@@ -149,7 +149,7 @@ class FitConfig:
     fit_intercept: bool
     shuffle: bool
     shuffle_block_size: object  # int or None
-    tol: float  # -inf: no stopping rule
+    tol: float  # -inf: no stopping rule; 'auto' until resolved from the data
     n_iter_no_change: int
     early_stopping: bool
     restore_best_weights: bool
@@ -163,17 +163,28 @@ class FitConfig:
         from skgd import _jit
 
         solver = get_solver(est.solver)
-        lr = est.learning_rate
+        exact = exact_path(solver, est.batch_size, est.clip_norm, est.clip_value)
+        early = bool(est.early_stopping)
+        lr = _auto.learning_rate(est.learning_rate, exact, est._SKLEARN_LEARNING_RATE)
         optimal_init = 0.0
         if lr == "optimal" and solver.uses_schedule:
             optimal_init = _jit.base().optimal_t0(
                 LOSS_CODES[est.loss], float(est.alpha), float(est.epsilon)
             )
+        eta0 = est.eta0
+        if eta0 == _auto.AUTO:  # a solver with a step of its own ignores it
+            data = not exact and solver.uses_schedule
+            eta0 = _auto.AUTO if data else _auto.SKLEARN_ETA0
+        tol = est.tol
+        if tol == _auto.AUTO:
+            tol = _auto.SKLEARN_TOL if exact or early else _auto.AUTO
         schedule = Schedule(
-            learning_rate=lr, eta0=float(est.eta0), power_t=float(est.power_t),
-            optimal_init=optimal_init, gamma=float(est.gamma),
-            step_size=int(est.step_size), eta_min=float(est.eta_min),
-            warmup_epochs=int(est.warmup_epochs), max_iter=int(est.max_iter),
+            learning_rate=lr,
+            eta0=eta0 if eta0 == _auto.AUTO else float(eta0),
+            power_t=float(est.power_t), optimal_init=optimal_init,
+            gamma=float(est.gamma), step_size=int(est.step_size),
+            eta_min=float(est.eta_min), warmup_epochs=int(est.warmup_epochs),
+            max_iter=int(est.max_iter),
         )  # fmt: skip
         return cls(
             estimator_name=type(est).__name__,
@@ -190,9 +201,9 @@ class FitConfig:
             fit_intercept=bool(est.fit_intercept),
             shuffle=bool(est.shuffle),
             shuffle_block_size=est.shuffle_block_size,
-            tol=-np.inf if est.tol is None else float(est.tol),
-            n_iter_no_change=int(est.n_iter_no_change),
-            early_stopping=bool(est.early_stopping),
+            tol=-np.inf if tol is None else tol if tol == _auto.AUTO else float(tol),
+            n_iter_no_change=_auto.n_iter_no_change(est.n_iter_no_change, exact, early),
+            early_stopping=early,
             restore_best_weights=bool(est.restore_best_weights),
             keep_adaptive_state=bool(est.keep_adaptive_state),
             verbose=int(est.verbose),

@@ -20,7 +20,7 @@ from skgd._params import with_parameters
 
 
 @with_parameters(
-    defaults={"loss": "squared_error", "learning_rate": "invscaling", "power_t": 0.25}
+    defaults={"loss": "squared_error", "power_t": 0.25}
 )
 @fill_docstring(sgd="SGDRegressor", y_val_shape=" or (n_val, n_targets)", y_val_note="")
 class GDRegressor(RegressorMixin, BaseGD):
@@ -239,6 +239,9 @@ class GDRegressor(RegressorMixin, BaseGD):
     >>> round(reg.fit(X, y).score(X, y), 3)
     0.999
     """
+
+    #: scikit-learn's learning_rate, which "auto" is for its per-sample algorithm
+    _SKLEARN_LEARNING_RATE = "invscaling"
 
     _parameter_constraints: dict = {
         **BaseGD._parameter_constraints,

@@ -82,6 +82,7 @@ class Adadelta(Solver):
     """
 
     names = {"adadelta": {}}
+    base_rate = 1.0
     state = ("mean_sq", "mean_sq_delta")
     State = AdadeltaState
     lazy_decay = "rho"

@@ -66,6 +66,7 @@ class AdaGrad(Solver):
     """
 
     names = {"adagrad": {}}
+    base_rate = 0.1
     state = ("sum_sq",)
     State = AdaGradState
 

@@ -71,6 +71,7 @@ class Adam(Solver):
     """
 
     names = {"adam": {}}
+    base_rate = 0.01
     state = ("m", "v")
     State = AdamState
     prepared = ("ibc1", "isbc2")

@@ -83,6 +83,7 @@ class AMSGrad(Solver):
     """
 
     names = {"amsgrad": {}}
+    base_rate = 0.01
     state = ("m", "v", "v_max")
     State = AMSGradState
     prepared = ("ibc1", "isbc2")

@@ -175,6 +175,14 @@ class Solver(BaseEstimator):
     #: whether the estimator's schedule (learning_rate, eta0, power_t) sets
     #: the step
     uses_schedule = True
+    #: the rate ``eta0="auto"`` gives this solver: None for a solver whose
+    #: step is the rate times the gradient (the rate is then the inverse of
+    #: the curvature of a batch's gradient, read off the data), or a float
+    #: for one whose steps have a size of their own (the adaptive solvers:
+    #: each coordinate moves by about the rate), the rate for one row a
+    #: batch and targets of unit scale (see the user guide, "Defaults that
+    #: converge")
+    base_rate = None
     #: the names this class registers: name -> constructor parameters
     names = {}
     #: the type of the state ``init_state`` creates
@@ -396,6 +404,12 @@ class Solver(BaseEstimator):
         if lazy == "auto":
             return bool(sparse)
         return bool(lazy) and bool(sparse)
+
+    def _velocity_gain(self):
+        """How many times a steady gradient the solver's direction grows to
+        (``1 / (1 - momentum)`` for a momentum solver, else 1): the rate
+        ``eta0="auto"`` gives stochastic batches is divided by it."""
+        return 1.0
 
     def _decoupled(self):
         """Whether the L2 part of the penalty is decoupled weight decay."""

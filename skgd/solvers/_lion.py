@@ -81,6 +81,7 @@ class Lion(Solver):
     """
 
     names = {"lion": {}}
+    base_rate = 0.001
     state = ("m",)
     State = LionState
 

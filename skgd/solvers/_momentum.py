@@ -87,6 +87,9 @@ class Momentum(Solver):
         v = momentum * velocity + g
         return (g + momentum * v if nesterov != 0.0 else v), v
 
+    def _velocity_gain(self):
+        return 1.0 / (1.0 - self.momentum)
+
     def update(self, grad, state):
         v = state.velocity
         v *= self.momentum

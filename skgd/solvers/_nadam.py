@@ -111,6 +111,7 @@ class Nadam(Solver):
     """
 
     names = {"nadam": {}}
+    base_rate = 0.01
     state = ("m", "v")
     State = NadamState
     prepared = ("c_grad", "c_m", "isbc2")

@@ -66,6 +66,7 @@ class RMSProp(Solver):
     """
 
     names = {"rmsprop": {}}
+    base_rate = 0.01
     state = ("mean_sq",)
     State = RMSPropState
     lazy_decay = "rho"
