@@ -98,16 +98,21 @@ def n_iter_no_change(value, exact, early_stopping):
     return SKLEARN_N_ITER_NO_CHANGE if exact or early_stopping else PATIENCE
 
 
+def _on_dask(X):
+    """Whether ``X`` is a dask array (or the driver's wrapper of one)."""
+    return _dask.is_dask_collection(X) or getattr(X, "_skgd_dask_design", False)
+
+
 def _sample(X, y, sample_weight):
     """At most ``SAMPLE_ROWS`` rows, chosen by a fixed seed (in memory: a
-    dask collection gives its first rows)."""
+    dask array gives its first rows)."""
     n = X.shape[0]
-    if _dask.is_dask_collection(X):
+    if _on_dask(X):
         m = min(n, SAMPLE_ROWS)
-        X, y = X[:m].compute(), y[:m].compute()
-        sample_weight = (
-            None if sample_weight is None else np.asarray(sample_weight[:m])
-        )
+        X = getattr(X, "array", X)
+        X, y = np.asarray(X[:m].compute()), np.asarray(_dask._compute(y[:m]))
+        if sample_weight is not None:
+            sample_weight = np.asarray(_dask._compute(sample_weight[:m]))
         return X, y, sample_weight
     if n > SAMPLE_ROWS:
         rows = np.sort(np.random.default_rng(0).choice(n, SAMPLE_ROWS, replace=False))
@@ -226,14 +231,14 @@ def resolve(config, X, y, sample_weight, n_classes=None):
     itself when nothing is left to resolve."""
     changes = {}
     if config.schedule.eta0 == AUTO:
-        if _dask.is_dask_collection(X):
+        if _on_dask(X):  # its first rows stand for all of them
             Xs, ys, ss = _sample(X, y, sample_weight)
             value = eta0(config, Xs, ys, ss, n_classes)
         else:
             value = eta0(config, X, y, sample_weight, n_classes)
         changes["schedule"] = replace(config.schedule, eta0=value)
     if config.tol == AUTO:
-        if _dask.is_dask_collection(X):
+        if _on_dask(X):
             _, ys, ss = _sample(X, y, sample_weight)
         else:
             ys, ss = y, sample_weight

@@ -22,7 +22,7 @@ from sklearn.utils.validation import _check_sample_weight, validate_data
 
 from skgd import _auto, _dask
 from skgd._callbacks import CallbackSupportMixin, FitTask
-from skgd._config import EPOCH_SCHEDULES, FitConfig, exact_path
+from skgd._config import EPOCH_SCHEDULES, FitConfig, exact_path, per_sample_sgd
 from skgd._divergence import StepSetting, warn_if_diverged
 from skgd._driver import run_epochs
 from skgd.solvers import SOLVER_NAMES, get_solver
@@ -195,7 +195,9 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
         """``learning_rate``, its "auto" resolved (scikit-learn's default for
         its per-sample algorithm, else 'adaptive')."""
         return _auto.learning_rate(
-            self.learning_rate, self._exact(), self._SKLEARN_LEARNING_RATE
+            self.learning_rate,
+            per_sample_sgd(get_solver(self.solver), self.batch_size),
+            self._SKLEARN_LEARNING_RATE,
         )
 
     def _exact(self):

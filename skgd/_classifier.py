@@ -224,7 +224,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
     >>> clf = GDClassifier(loss="log_loss", solver="adam", batch_size=2,
     ...                    eta0=0.1, random_state=0).fit(X, y)
     >>> clf.predict_proba([[0.5, 0.5]]).round(2)
-    array([[0.12, 0.88]])
+    array([[0.03, 0.97]])
     """
 
     _parameter_constraints: dict = {

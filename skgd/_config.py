@@ -24,16 +24,17 @@ SPARSE_INTERCEPT_DECAY = 0.01
 EPOCH_SCHEDULES = ("exponential", "step", "cosine")
 
 
+def per_sample_sgd(solver, batch_size):
+    """Whether a fit runs scikit-learn's per-sample SGD algorithm, clipped or
+    not: plain gradient descent on one row at a time (its "auto" defaults
+    are then scikit-learn's: a guard does not change the step sizes)."""
+    return solver._plain and not solver._decoupled() and batch_size == 1
+
+
 def exact_path(solver, batch_size, clip_norm, clip_value):
-    """Whether a fit runs scikit-learn's per-sample SGD algorithm: plain
-    gradient descent on one row at a time, unclipped."""
-    return (
-        solver._plain
-        and not solver._decoupled()
-        and batch_size == 1
-        and not clip_norm
-        and not clip_value
-    )
+    """Whether a fit runs scikit-learn's per-sample SGD algorithm exactly:
+    plain gradient descent on one row at a time, unclipped."""
+    return per_sample_sgd(solver, batch_size) and not clip_norm and not clip_value
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,7 @@ class FitConfig:
         from skgd import _jit
 
         solver = get_solver(est.solver)
-        exact = exact_path(solver, est.batch_size, est.clip_norm, est.clip_value)
+        exact = per_sample_sgd(solver, est.batch_size)  # its "auto" values
         early = bool(est.early_stopping)
         lr = _auto.learning_rate(est.learning_rate, exact, est._SKLEARN_LEARNING_RATE)
         optimal_init = 0.0

@@ -34,6 +34,10 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 SOLVERS = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"]
 BATCH_SIZES = [1, 32, "full"]
 # skgd's parameters, in the constructor's order after SGDClassifier's
+#: scikit-learn's parameters whose skgd default is "auto": scikit-learn's
+#: value for its per-sample algorithm (the drop-in), the data's elsewhere
+AUTO_PARAMS = ("eta0", "learning_rate", "tol", "n_iter_no_change")
+
 SKGD_PARAMS = {
     "solver": "sgd",
     "batch_size": 1,
@@ -190,12 +194,22 @@ def _curves(clf):
 def test_parameters_and_defaults_are_sgdclassifiers():
     ours = GDClassifier().get_params()
     theirs = SGDClassifier().get_params()
-    assert {k: v for k, v in ours.items() if k not in SKGD_PARAMS} == theirs
+    auto = dict.fromkeys(AUTO_PARAMS, "auto")
+    assert {k: v for k, v in ours.items() if k not in SKGD_PARAMS} == {
+        **theirs, **auto
+    }
     assert {k: ours[k] for k in set(ours) - set(theirs)} == SKGD_PARAMS
+    # at the drop-in, "auto" is scikit-learn's default
+    X, y = make_blobs(n_samples=200, centers=3, random_state=0)
+    fitted = GDClassifier(random_state=0).fit(X, y)
+    for name in AUTO_PARAMS:
+        assert getattr(fitted, name + "_") == theirs[name], name
     # the constructor: same order, kinds and defaults, skgd's own at the end
     our_init = list(inspect.signature(GDClassifier.__init__).parameters.values())
     ref_init = list(inspect.signature(SGDClassifier.__init__).parameters.values())
-    assert our_init[: len(ref_init)] == ref_init
+    assert [
+        p.replace(default="auto") if p.name in AUTO_PARAMS else p for p in ref_init
+    ] == our_init[: len(ref_init)]
     assert [p.name for p in our_init[len(ref_init) :]] == list(SKGD_PARAMS)
 
 

@@ -17,6 +17,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from skgd import GDRegressor
 from skgd.datasets import load_california_housing
 from skgd.exceptions import DivergenceWarning
+from skgd.solvers import RMSProp
 
 pytest.importorskip("pandas")
 
@@ -93,30 +94,32 @@ def test_adam_minibatches_fit_raw_columns(housing, random_state):
 
 
 def _healthy_configurations():
+    """Every solver and batch size at its defaults (the 'auto' step, schedule
+    and stopping rule), then guarded and penalised variants."""
     for solver in SOLVERS:
         for batch_size in (1, 32, "full"):
-            eta0 = {"adagrad": 0.1, "adam": 0.01, "adamw": 0.01}.get(solver, 0.01)
-            params = dict(solver=solver, batch_size=batch_size, eta0=eta0)
-            if batch_size == "full":
-                params.update(learning_rate="adaptive", max_iter=1000, tol=1e-6)
-                params["eta0"] = {"sgd": 0.1, "adagrad": 0.1}.get(solver, 0.01)
-                if solver in ("momentum", "nesterov"):
-                    # the objective of heavy-ball iterates is not monotone: a
-                    # constant rate and more patience for the stopping rule
-                    params.update(learning_rate="constant", n_iter_no_change=20)
-            yield params
-    yield dict(penalty="l1", alpha=1e-3)
-    yield dict(penalty="elasticnet", average=True)
-    yield dict(solver="adam", batch_size=16, clip_norm=1.0, penalty="elasticnet")
-    yield dict(loss="huber", epsilon=0.5, clip_value=0.5)
-    yield dict(loss="epsilon_insensitive", learning_rate="pa1", eta0=0.1)
+            rule = solver
+            if solver == "rmsprop" and batch_size == 1:
+                # a decay of 0.9 averages ten rows' squares: the step is then
+                # close to a sign, whose fixed point is not least squares
+                # (training R^2 0.51); a longer memory fixes it
+                rule = RMSProp(rho=0.999)
+            # Ridge's training R^2 is 0.645: each reaches it
+            yield dict(solver=rule, batch_size=batch_size), 0.64
+    yield dict(penalty="l1", alpha=1e-3), 0.55
+    yield dict(penalty="elasticnet", average=True), 0.55
+    yield dict(solver="adam", batch_size=16, clip_norm=1.0, penalty="elasticnet"), 0.55
+    yield dict(loss="huber", epsilon=0.5, clip_value=0.5), 0.55
+    yield dict(loss="epsilon_insensitive", learning_rate="pa1", eta0=0.1), 0.55
 
 
-@pytest.mark.parametrize("params", list(_healthy_configurations()), ids=repr)
-def test_no_divergence_warning_on_standardized_data(params, housing):
+@pytest.mark.parametrize(
+    "params, least", list(_healthy_configurations()), ids=lambda v: repr(v)
+)
+def test_no_divergence_warning_on_standardized_data(params, least, housing):
     X, y = housing
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.simplefilter("error", DivergenceWarning)
         model = _pipeline(GDRegressor(random_state=0, **params)).fit(X, y)
-    assert model.score(X, y) > 0.55
+    assert model.score(X, y) > least

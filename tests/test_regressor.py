@@ -29,6 +29,10 @@ from skgd.solvers import Adam, AdamState, Momentum
 
 SOLVERS = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"]
 BATCH_SIZES = [1, 32, "full"]
+#: scikit-learn's parameters whose skgd default is "auto": scikit-learn's
+#: value for its per-sample algorithm (the drop-in), the data's elsewhere
+AUTO_PARAMS = ("eta0", "learning_rate", "tol", "n_iter_no_change")
+
 SKGD_PARAMS = {
     "solver": "sgd",
     "batch_size": 1,
@@ -68,12 +72,16 @@ def regression_data():
 # ---------------------------------------------------------------------------
 # scikit-learn's API
 # ---------------------------------------------------------------------------
-def test_parameters_and_defaults_are_sgdregressors():
+def test_parameters_and_defaults_are_sgdregressors(regression_data):
     ours = GDRegressor().get_params()
     theirs = SGDRegressor().get_params()
     for name, default in theirs.items():
         assert name in ours, name
-        assert ours[name] == default, name
+        assert ours[name] == ("auto" if name in AUTO_PARAMS else default), name
+    # at the drop-in, "auto" is scikit-learn's default
+    fitted = GDRegressor(random_state=0).fit(*regression_data)
+    for name in AUTO_PARAMS:
+        assert getattr(fitted, name + "_") == theirs[name], name
     assert set(ours) - set(theirs) == set(SKGD_PARAMS)
     assert {k: ours[k] for k in SKGD_PARAMS} == SKGD_PARAMS
     # fit: scikit-learn's parameters, then the keyword-only validation data
@@ -143,6 +151,10 @@ def test_parameter_errors_are_sgdregressors(params, regression_data):
     our_type, our_msg = error_of(lambda: GDRegressor(**params).fit(X, y))
     assert ref_type is not None
     assert our_type is ref_type
+    if "among {'auto'}" in our_msg:  # the same wording, listing "auto" too
+        assert set(params) & set(AUTO_PARAMS)
+        our_msg = our_msg.replace(", None or a str among {'auto'}", " or None")
+        our_msg = our_msg.replace(" or a str among {'auto'}", "")
     assert normalise(our_msg) == normalise(ref_msg).replace(
         "SGDRegressor", "GDRegressor"
     )

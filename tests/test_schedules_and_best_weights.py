@@ -115,9 +115,13 @@ def test_epoch_schedule_continues_over_partial_fit(data):
     X, y = data
     reg = GDRegressor(learning_rate="exponential", gamma=0.5, batch_size="full",
                       penalty=None)  # fmt: skip
+    rates = []
     for _ in range(4):
         reg.partial_fit(X, y)
-    w, b = _gradient_descent(X, y, [0.01 * 0.5**e for e in range(4)])
+        rates.append(reg.eta0_)
+    # the "auto" eta0 is read off the data by the first call, then kept
+    assert rates == [rates[0]] * 4
+    w, b = _gradient_descent(X, y, [rates[0] * 0.5**e for e in range(4)])
     assert_allclose(reg.coef_, w, rtol=1e-12)
 
 

@@ -54,9 +54,12 @@ def test_regressor_scores_each_epoch_on_the_validation_data(n_targets, fmt, solv
         X, X_val = sp.csr_matrix(X), sp.csr_matrix(X_val)
     sw_val = np.linspace(0.5, 2.0, X_val.shape[0])
     eta0 = {"sgd": 0.002, "adam": 2.0}.get(solver, 0.01)  # SAGA: its own step
+    # a schedule that does not read the stopping criterion (the 'adaptive'
+    # one reads the validation scores here, the training loss without them)
     est = GDRegressor(
-        early_stopping=True, random_state=0, eta0=eta0, tol=1e-4, solver=solver
-    )
+        early_stopping=True, random_state=0, eta0=eta0, tol=1e-4, solver=solver,
+        learning_rate="invscaling",
+    )  # fmt: skip
     est.fit(X, y, X_val=X_val, y_val=y_val, sample_weight_val=sw_val)
     assert 1 < est.n_iter_ < est.max_iter
     models = epoch_models(est, X, y, est.n_iter_)
@@ -69,7 +72,7 @@ def test_regressor_scores_each_epoch_on_the_validation_data(n_targets, fmt, solv
     for epoch, score in enumerate(expected, start=1):
         count = count + 1 if score < best + est.tol else 0
         best = max(best, score)
-        if count >= est.n_iter_no_change:
+        if count >= est.n_iter_no_change_:
             stop = epoch
             break
     assert stop == est.n_iter_

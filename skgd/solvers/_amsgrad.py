@@ -79,7 +79,7 @@ class AMSGrad(Solver):
     >>> from skgd import GDRegressor
     >>> from skgd.solvers import AMSGrad
     >>> GDRegressor(solver=AMSGrad(beta_2=0.99), batch_size=32, eta0=0.01)
-    GDRegressor(batch_size=32, solver=AMSGrad(beta_2=0.99))
+    GDRegressor(batch_size=32, eta0=0.01, solver=AMSGrad(beta_2=0.99))
     """
 
     names = {"amsgrad": {}}
