@@ -81,9 +81,11 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
     max_iter : int, default=1000
         Maximum number of epochs. Only ``fit`` uses it.
 
-    tol : float or None, default=1e-3
+    tol : float, None or 'auto', default='auto'
         The stopping criterion (see :class:`skgd.GDRegressor`). None disables
-        it.
+        it. *skgd:* 'auto' is scikit-learn's 1e-3 for the per-sample plain
+        SGD and with ``early_stopping``, else ``1e-6`` times the objective at
+        zero coefficients. The value used is ``tol_``.
 
     shuffle : bool, default=True
         Whether to shuffle the training data after each epoch.
@@ -105,16 +107,21 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
         ``SGDClassifier`` does.
 
     learning_rate : {'constant', 'optimal', 'invscaling', 'adaptive', \
-            'pa1', 'pa2'}, default='optimal'
+            'pa1', 'pa2', 'auto'}, default='auto'
         The learning-rate schedule (see :class:`skgd.GDRegressor`); 'pa1'
         and 'pa2' are the passive-aggressive rules, only with
-        ``loss='hinge'`` and the per-sample plain SGD.
+        ``loss='hinge'`` and the per-sample plain SGD. *skgd:* 'auto' is
+        scikit-learn's 'optimal' for the per-sample plain SGD, else
+        'adaptive'. The schedule used is ``learning_rate_``.
 
         %(epoch_schedules)s
 
-    eta0 : float, default=0.01
+    eta0 : float or 'auto', default='auto'
         The initial learning rate; adaptive solvers take it as their base
-        rate.
+        rate. *skgd:* 'auto' is scikit-learn's 0.01 for the per-sample plain
+        SGD, else read off the training data (see :class:`skgd.GDRegressor`
+        and the user guide, "Defaults that converge"). The value used is
+        ``eta0_``.
 
     power_t : float, default=0.5
         The exponent of the 'invscaling' schedule.
@@ -126,8 +133,11 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
     validation_fraction : float, default=0.1
         The share of the training data set aside with ``early_stopping``.
 
-    n_iter_no_change : int, default=5
-        Number of epochs without improvement before stopping.
+    n_iter_no_change : int or 'auto', default='auto'
+        Number of epochs without improvement before stopping. *skgd:* 'auto'
+        is scikit-learn's 5 for the per-sample plain SGD and with
+        ``early_stopping``, else 25. The value used is
+        ``n_iter_no_change_``.
 
     class_weight : dict, 'balanced' or None, default=None
         Weights of the classes, multiplied with ``sample_weight``; 'balanced'

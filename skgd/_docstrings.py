@@ -146,6 +146,21 @@ best_validation_score_ : float, list of float or None
     *skgd.* The best validation score over the epochs (None without
     ``early_stopping``; a list, one per class, for a one-vs-rest
     classifier).
+
+eta0_ : float
+    *skgd.* The ``eta0`` the fit used: the parameter, or the value its
+    'auto' took (read off the data of the call that started the model;
+    a ``partial_fit`` that continues it keeps it).
+
+learning_rate_ : str or callable
+    *skgd.* The schedule the fit used ('auto' resolved).
+
+tol_ : float or None
+    *skgd.* The stopping tolerance the fit used ('auto' resolved; None
+    when stopping on ``tol`` is disabled).
+
+n_iter_no_change_ : int
+    *skgd.* The patience the fit used ('auto' resolved).
 """
 
 #: the callbacks (a paragraph of Notes)

@@ -73,11 +73,15 @@ class GDRegressor(RegressorMixin, BaseGD):
         Maximum number of epochs (passes over the training data). Only
         ``fit`` uses it; ``partial_fit`` makes one epoch.
 
-    tol : float or None, default=1e-3
+    tol : float, None or 'auto', default='auto'
         The stopping criterion: training stops when the epoch's objective
         (or validation score, with ``early_stopping``) has not improved by at
         least ``tol`` on its best value for ``n_iter_no_change`` epochs in a
-        row. None disables it.
+        row. None disables it. *skgd:* 'auto' is scikit-learn's 1e-3 for the
+        per-sample plain SGD (``solver='sgd'``, ``batch_size=1``) and with
+        ``early_stopping``; elsewhere ``1e-6`` times the objective at zero
+        coefficients (a tolerance relative to the scale of the targets).
+        The value used is ``tol_``.
 
     shuffle : bool, default=True
         Whether to shuffle the training data after each epoch (scikit-learn's
@@ -97,7 +101,7 @@ class GDRegressor(RegressorMixin, BaseGD):
         results.
 
     learning_rate : {'constant', 'optimal', 'invscaling', 'adaptive', \
-            'pa1', 'pa2'}, default='invscaling'
+            'pa1', 'pa2', 'auto'}, default='auto'
         The schedule of the learning rate ``eta``, with ``t`` the number of
         the update (for ``batch_size=1``, the number of rows seen):
 
@@ -116,11 +120,20 @@ class GDRegressor(RegressorMixin, BaseGD):
         equals 1 at the first update: 'optimal' becomes
         ``eta0 * t0 / (t0 + t - 1)``.
 
+        *skgd:* 'auto' is scikit-learn's 'invscaling' for the per-sample
+        plain SGD, else 'adaptive'. The schedule used is ``learning_rate_``.
+
         %(epoch_schedules)s
 
-    eta0 : float, default=0.01
+    eta0 : float or 'auto', default='auto'
         The initial learning rate (for the passive-aggressive rules, their
         aggressiveness ``C``). Adaptive solvers take it as their base rate.
+        *skgd:* 'auto' is scikit-learn's 0.01 for the per-sample plain SGD;
+        elsewhere it is read off the training data: the inverse of the
+        curvature of a batch's loss for the solvers that step along the
+        gradient, the solver's ``base_rate`` scaled by the batch size and the
+        targets for the adaptive ones (see the user guide, "Defaults that
+        converge"). The value used is ``eta0_``.
 
     power_t : float, default=0.25
         The exponent of the 'invscaling' schedule.
@@ -133,9 +146,12 @@ class GDRegressor(RegressorMixin, BaseGD):
     validation_fraction : float, default=0.1
         The share of the training data set aside with ``early_stopping``.
 
-    n_iter_no_change : int, default=5
+    n_iter_no_change : int or 'auto', default='auto'
         Number of epochs without improvement before stopping (or, with
-        'adaptive', before dividing the learning rate).
+        'adaptive', before dividing the learning rate). *skgd:* 'auto' is
+        scikit-learn's 5 for the per-sample plain SGD and with
+        ``early_stopping``, else 25. The value used is
+        ``n_iter_no_change_``.
 
     warm_start : bool, default=False
         When True, ``fit`` starts from the previous solution's ``coef_`` and
