@@ -197,7 +197,22 @@ def _configurations():
             )  # fmt: skip
 
 
+#: scikit-learn's defaults of the parameters skgd's "auto" resolves from the
+#: data away from its per-sample algorithm: the grid pins them, so that it
+#: compares the same fits before and after the "auto" defaults
+SKLEARN_DEFAULTS = {"eta0": 0.01, "tol": 1e-3, "n_iter_no_change": 5}
+SKLEARN_LEARNING_RATE = {"GDRegressor": "invscaling", "GDClassifier": "optimal"}
+
+
+def _pinned(cls, params):
+    """``params`` with scikit-learn's value of each of the four "auto"
+    parameters it does not set."""
+    pinned = dict(SKLEARN_DEFAULTS, learning_rate=SKLEARN_LEARNING_RATE[cls.__name__])
+    return {**pinned, **params}
+
+
 def _fit(cls, params, target, fmt, dtype, kind):
+    params = _pinned(cls, params)
     X, y, Y, y_bin, y_3, sw = _data()
     targets = {"y": y, "Y": Y, "y_bin": y_bin, "y_3": y_3}
     t = targets[target]
