@@ -72,7 +72,7 @@ def prepare(h, carry, t):
 
 
 @_inline(error_model="numpy")
-def coordinate(g, S, c, h, p, catch_up):
+def coordinate(g, w, eta, S, c, h, p, catch_up):
     r = _rule(g, {state_args}{rule_args})
 {state_writes}    return {intermediates}
 
@@ -83,7 +83,7 @@ def complete(a, b, h, p):
 
 
 @_inline(error_model="numpy")
-def proximal(z, eta, h, p):
+def proximal(z, eta, S, c, h, p):
     return {proximal_call}
 
 
@@ -116,6 +116,10 @@ def template():
 #: l1_ratio`` and ``alpha * (1 - l1_ratio)`` (each 0 when the penalty has no
 #: such part)
 PENALTY_NAMES = ("l1", "l2")
+#: the names by which a rule reads its coordinate's value before the update
+#: and the update's rate (unless the solver has hyperparameters of those
+#: names)
+STEP_NAMES = ("w", "eta")
 
 
 class RuleError(ValueError):
@@ -248,6 +252,7 @@ def solver_source(cls, general):
             f"({', '.join(rule_params)})"
         )
     names = set(cls._get_param_names())
+    step_names = [n for n in STEP_NAMES if n not in names]
     used = {p for f in trees.values() for p in _params(f)}
     # the constructor's parameters, then the penalty's strengths
     hyper = tuple(n for n in cls._get_param_names() if n in used)
@@ -276,12 +281,16 @@ def solver_source(cls, general):
         raise RuleError(
             f"{p!r} is neither a state vector ({', '.join(state) or 'none'}), a "
             f"hyperparameter ({', '.join(sorted(names)) or 'none'}), a prepared "
-            f"value ({', '.join(values) or 'none'}) of {cls.__name__} nor a "
-            "strength of the penalty (l1, l2)"
+            f"value ({', '.join(values) or 'none'}) of {cls.__name__}, a "
+            "strength of the penalty (l1, l2) nor, in rule, the coordinate's value "
+            "w or the update's rate eta"
         )
 
     def rule_arg(p):
         return f"p[{values.index(p)}]" if p in values else h(p)
+
+    def step_arg(p):  # the rule also reads its coordinate's value and rate
+        return p if p in step_names else rule_arg(p)
 
     split = finish is not None
     decays = getattr(cls, "lazy_decay", None) is not None
@@ -324,8 +333,12 @@ def solver_source(cls, general):
                 f"proximal(w, eta, ...) must take the coefficient w after the step "
                 f"and the step's rate eta first; it takes ({', '.join(fp)})"
             )
+
+        def prox_arg(p):  # the coordinate's state after the rule, by name
+            return f"np.float64(S[{state.index(p)}, c])" if p in state else rule_arg(p)
+
         proximal_call = (
-            "_proximal(z, eta" + "".join(", " + rule_arg(p) for p in fp[2:]) + ")"
+            "_proximal(z, eta" + "".join(", " + prox_arg(p) for p in fp[2:]) + ")"
         )
     owner = next(c for c in cls.__mro__ if "rule" in c.__dict__)  # not Solver
     imports, body = template()
@@ -346,7 +359,7 @@ def solver_source(cls, general):
         begin_call=begin_call,
         prepare_call=prepare_call,
         state_args="".join(r + ", " for r in reads),
-        rule_args=", ".join(rule_arg(p) for p in rule_params[1 + len(state) :]),
+        rule_args=", ".join(step_arg(p) for p in rule_params[1 + len(state) :]),
         state_writes=writes,
         intermediates="r[0], r[1]" if split else "r[0], 0.0",
         complete_call=complete_call,

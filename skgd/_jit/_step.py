@@ -4,8 +4,9 @@ batch gradient (mean) -> + coupled L2 -> clip -> solver direction -> x -eta
 
 The solver enters through two functions of its generated module, passed in
 as arguments (numba compiles one version of each pass per solver):
-``coordinate(g, S, c, h, p, catch_up)`` runs the solver's rule on
-coordinate ``c`` of the state matrix ``S`` (each state entry first times
+``coordinate(g, w, eta, S, c, h, p, catch_up)`` runs the solver's rule on
+coordinate ``c`` (of value ``w``, at the update's rate ``eta``) of the state
+matrix ``S`` (each state entry first times
 ``catch_up``, the decay it owes for the updates that skipped it) and returns
 the rule's two intermediates; ``complete(a, b, h, p)`` turns them into the
 direction.  ``h`` holds the solver's hyperparameters, ``p`` the values its

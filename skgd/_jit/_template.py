@@ -9,12 +9,14 @@ The names the template reads from the generated module: ``hyper(hp)`` (the
 solver's hyperparameters as a tuple), ``begin(h, t0)`` (what it carries
 from update to update, at the start of a call after ``t0`` updates),
 ``prepare(h, carry, t)`` (the carry and the values of update ``t``),
-``coordinate(g, S, c, h, p, catch_up)`` (the rule on coordinate ``c`` of the
-state matrix ``S``, each state entry first times ``catch_up``, the decay it
-owes for the updates that skipped it; returns the rule's two
-intermediates), ``complete(a, b, h, p)`` (the direction from them) and
-``proximal(z, eta, h, p)`` (the solver's proximal step of a coefficient
-``z`` after the step, at rate ``eta``, when it owns the penalty); and three
+``coordinate(g, w, eta, S, c, h, p, catch_up)`` (the rule on coordinate
+``c`` of the state matrix ``S``, of value ``w`` before the update of rate
+``eta``, each state entry first times ``catch_up``, the decay it owes for
+the updates that skipped it; returns the rule's two intermediates),
+``complete(a, b, h, p)`` (the direction from them) and ``proximal(z, eta,
+S, c, h, p)`` (the solver's proximal step of a coefficient ``z`` after the
+step, at rate ``eta``, reading the coordinate's state in ``S``, when it owns
+the penalty); and three
 constants: ``SPLIT``, whether the rule returns two intermediates (then
 ``split_pass`` takes its simple updates), ``GENERAL``, whether the module
 serves fits with several outputs, clipping, L1, averaging or a solver's
@@ -108,7 +110,7 @@ def column_pass(simple, ps, rows, model, scratch, h, p, norms):
                     g = min(max(g, -clip_value), clip_value)
             if not full and not direct:
                 gbuf[c] = 0.0  # ready for the next batch
-            a, b = coordinate(g, S, c, h, p, catch_up)
+            a, b = coordinate(g, old, eta_t, S, c, h, p, catch_up)
             d = complete(a, b, h, p)
             if use_avg and not full:
                 asum[c] += old * avg_steps(last[j], k - 1, ps.avg_first)
@@ -121,7 +123,7 @@ def column_pass(simple, ps, rows, model, scratch, h, p, norms):
                     new = ct(min(0.0, z + (u - q[c])))
                 q[c] = q[c] + (np.float64(new) - z)
             if PROXIMAL:  # the solver owns the penalty: its proximal step
-                new = ct(proximal(np.float64(new), eta_t, h, p))
+                new = ct(proximal(np.float64(new), eta_t, S, c, h, p))
             w[c] = new
             nw = np.float64(new)
             sq_norm += nw * nw - old * old
@@ -163,13 +165,14 @@ def split_pass(ps, rows, model, scratch, h, p, norms):
         j = pass_column(jj, full, direct, indices, bs, touched)
         c = U(j)
         g = zbuf[0] * data[U(bs + jj)] if direct else gbuf[c] * inv_n
-        g += grad_lam * np.float64(w[c])
+        old = np.float64(w[c])
+        g += grad_lam * old
         if not full and not direct:
             gbuf[c] = 0.0  # ready for the next batch
         catch_up = 1.0
         if decaying and not full:
             catch_up = decay_since(ps.skip_decay, k - 1 - last[j], dbuf, 2 * nf)
-        a, b = coordinate(g, S, c, h, p, catch_up)
+        a, b = coordinate(g, old, eta_t, S, c, h, p, catch_up)
         dbuf[U(jj)] = a
         dbuf[second + U(jj)] = b
     for jj in range(n_cols):
@@ -204,7 +207,7 @@ def update(rows, model, objective, control, scratch, ps, h, p, norms, eta_t):
     # ---- intercepts: direction and step
     if control.fit_intercept:
         for o in range(n_out):
-            a, a2 = coordinate(gb[o], S, n_coef + o, h, p, 1.0)
+            a, a2 = coordinate(gb[o], b[o], eta_t, S, n_coef + o, h, p, 1.0)
             b[o] -= eta_t * complete(a, a2, h, p) * control.intercept_decay
     u = ps.u
     if ps.use_l1:

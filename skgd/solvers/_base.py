@@ -85,8 +85,10 @@ class Solver(BaseEstimator):
     - ``state``: the names of the per-coordinate state vectors;
     - ``rule(g, *state, *names)``: the gradient ``g`` of one coordinate and
       its state values in, ``(direction, *new_state)`` out.  Every other
-      parameter is a hyperparameter (a constructor parameter, as a float) or
-      a value of ``prepared``;
+      parameter is a hyperparameter (a constructor parameter, as a float),
+      a value of ``prepared``, or ``w`` and ``eta``: the coordinate's value
+      before the update and the update's rate (the compiled kernels' only:
+      a solver whose rule reads them defines its own :meth:`update`);
     - optionally ``prepared`` (names) and ``prepare(*names)``, computed once
       per update from hyperparameters and ``t``, the update's number;
       ``begin(t0, *hyperparameters)`` starts what ``prepare`` carries from
@@ -103,7 +105,9 @@ class Solver(BaseEstimator):
       (proximal methods: FTRL-Proximal, SAGA, ISTA).  The update order then
       adds no L2 term to the gradient, decays nothing and truncates nothing;
       instead every coefficient, after its step ``w - eta * direction``,
-      becomes ``proximal(w, eta, ...)``.  Any function of the protocol may
+      becomes ``proximal(w, eta, ...)``, which may also read the
+      coordinate's state vectors by name (after the rule).  Any function
+      of the protocol may
       read the penalty's strengths by the names ``l1`` (``alpha *
       l1_ratio``) and ``l2`` (``alpha * (1 - l1_ratio)``), each 0 when the
       penalty has no such part.  The intercept is not penalized.
