@@ -4,7 +4,7 @@ Pass an instance as ``solver=`` to :class:`skgd.GDRegressor` to set its
 hyperparameters (``GDRegressor(solver=Adam(beta_1=0.8))``); the names
 ``"sgd"``, ``"momentum"``, ``"nesterov"``, ``"adagrad"``, ``"rmsprop"``,
 ``"adam"``, ``"adamw"``, ``"amsgrad"``, ``"nadam"``, ``"adadelta"``,
-``"lion"`` and ``"saga"`` stand for the defaults.  Subclass :class:`Solver`
+``"lion"``, ``"saga"`` and ``"ftrl"`` stand for the defaults.  Subclass :class:`Solver`
 to write your own: one class, whose rule skgd compiles (see
 :doc:`/custom_solver`).  Each solver is one file of this package, which
 registers its names when it is imported.
@@ -15,6 +15,7 @@ from skgd.solvers._adagrad import AdaGrad, AdaGradState
 from skgd.solvers._adam import Adam, AdamState, AdamW
 from skgd.solvers._amsgrad import AMSGrad, AMSGradState
 from skgd.solvers._base import REGISTRY, Solver, SolverState
+from skgd.solvers._ftrl import FTRL, FTRLState
 from skgd.solvers._lion import Lion, LionState
 from skgd.solvers._momentum import Momentum, MomentumState
 from skgd.solvers._nadam import Nadam, NadamState
@@ -65,6 +66,8 @@ __all__ = [
     "Adam",
     "AdamState",
     "AdamW",
+    "FTRL",
+    "FTRLState",
     "Lion",
     "LionState",
     "Momentum",
