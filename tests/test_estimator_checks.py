@@ -67,6 +67,8 @@ def _configurations():
     # SAGA's step is its own (from the data)
     yield GDRegressor(solver="saga")
     yield GDRegressor(solver="saga", penalty="elasticnet", loss="huber")
+    # FTRL-Proximal owns the penalty (exact zeros with l1)
+    yield GDRegressor(solver="ftrl", penalty="l1", batch_size=8, eta0=0.5)
 
 
 def _classifier_configurations():
@@ -109,6 +111,8 @@ def _classifier_configurations():
     yield GDClassifier(solver="saga", loss="log_loss")
     yield GDClassifier(solver="saga", loss="squared_hinge", penalty="l1")
     yield GDClassifier(solver="saga", loss="log_loss", multi_class="multinomial")
+    yield GDClassifier(solver="ftrl", loss="log_loss")
+    yield GDClassifier(solver="ftrl", loss="log_loss", multi_class="multinomial")
     yield GDClassifier(
         loss="log_loss", multi_class="multinomial", solver="nadam", batch_size=16,
         eta0=0.02,
