@@ -51,7 +51,10 @@ solver : str or Solver, default='sgd'
     (``batch_size=1``), for the losses with a Lipschitz derivative, with
     a constant step of its own taken from the data (``learning_rate``,
     ``eta0`` and ``power_t`` are then ignored), no clipping, no
-    averaging; it converges to the exact minimum.
+    averaging; it converges to the exact minimum. 'ftrl'
+    (:class:`skgd.solvers.FTRL`) is FTRL-Proximal, which owns the
+    penalty (``l1 = alpha * l1_ratio``, ``l2 = alpha * (1 - l1_ratio)``)
+    and gives exact zeros in closed form, lazily on sparse input.
 
 batch_size : int or 'full', default=1
     *skgd.* How the gradient is sampled: 1 is per-sample SGD (the
