@@ -31,9 +31,8 @@ class FTRLState(NamedTuple):
     --------
     >>> import numpy as np
     >>> from skgd.solvers import FTRL
-    >>> FTRL(initial_accumulator_value=0.1).init_state(2, np.float64)
-    FTRLState(step=array([0]), z=array([0., 0.]), n=array([0.1, 0.1]),
-              rate=array([0., 0.]))
+    >>> FTRL(initial_accumulator_value=0.1).init_state(1, np.float64)
+    FTRLState(step=array([0]), z=array([0.]), n=array([0.1]), rate=array([0.]))
     """
 
     step: np.ndarray
@@ -43,8 +42,10 @@ class FTRLState(NamedTuple):
 
 
 class FTRL(Solver):
-    """FTRL-Proximal (McMahan et al., 2013, "Ad Click Prediction: a View
-    from the Trenches", Algorithm 1).
+    """FTRL-Proximal: follow the regularized leader, per coordinate.
+
+    McMahan et al., 2013, "Ad Click Prediction: a View from the Trenches",
+    Algorithm 1.
 
     Each parameter keeps ``z`` and ``n``; an update of gradient ``g`` (the
     batch's mean gradient of the loss, clipped, without the penalty) and
