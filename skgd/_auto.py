@@ -65,6 +65,7 @@ CURVATURE = {
     "perceptron": 1.0,
     "modified_huber": 2.0,
     "squared_hinge": 2.0,
+    "quantile": 1.0,
 }
 #: the multinomial log loss (softmax): the Hessian of log-sum-exp is below 1/2
 MULTINOMIAL_CURVATURE = 0.5
@@ -73,7 +74,11 @@ LOG_LOSS_BOOST = 16.0
 #: regression losses whose coefficients scale with the targets
 IDENTITY_LINK = (
     "squared_error", "huber", "epsilon_insensitive", "squared_epsilon_insensitive",
+    "quantile",
 )  # fmt: skip
+#: the log-link losses: their curvature is the Tweedie deviance's at the
+#: mean of the targets (see ``curvature``)
+LOG_LINK = ("poisson", "gamma", "tweedie")
 #: the growth of an adaptive solver's rate with the batch size: sqrt(b), capped
 BATCH_GAIN_CAP = 10.0
 
@@ -161,9 +166,10 @@ def row_reach(X, fit_intercept):
 
 
 def zero_objective(config, y, sample_weight, n_classes):
-    """The objective at zero coefficients and intercept: the weighted mean
-    loss of the prediction 0 (summed over the outputs; log K for the
-    multinomial loss)."""
+    """The objective at zero coefficients and the start intercept (0, or
+    for skgd's own losses the best constant, where their fits start): the
+    weighted mean loss of that prediction (summed over the outputs; log K
+    for the multinomial loss)."""
     if n_classes:
         return math.log(n_classes)
     n = y.shape[0]
@@ -175,7 +181,11 @@ def zero_objective(config, y, sample_weight, n_classes):
         y = np.ones((n, 1))
     else:
         y = np.asarray(y, dtype=np.float64).reshape(n, -1)
-    values = _losses.loss_value(config.loss, y, np.zeros_like(y), config.epsilon)
+    start = _losses.start_prediction(config.loss, y, sample_weight, config.epsilon)
+    if not config.fit_intercept:
+        start = np.zeros_like(start)
+    p = np.broadcast_to(start, y.shape)
+    values = _losses.loss_value(config.loss, y, p, config.epsilon)
     return float(np.sum(s @ values) / total)
 
 
@@ -193,6 +203,36 @@ def _target_scale(config, y, sample_weight):
     return scale if scale > 0 and np.isfinite(scale) else 1.0
 
 
+def curvature(config, y, sample_weight, n_classes=None):
+    """The curvature constants ``(c, c_row)`` of the loss, of the mean of
+    the rows and of the row of most curvature: its table's bound for both,
+    or for a log-link loss, whose second derivative has no bound, its values
+    at the start (the mean ``m`` of the targets, where the fit starts): the
+    Tweedie deviance's ``h_i = (power - 1) * y_i * m**(1 - power) + (2 -
+    power) * m**(2 - power)``, their weighted mean (``m**(2 - power)``) and
+    their largest, the largest over the outputs."""
+    if n_classes:
+        return MULTINOMIAL_CURVATURE, MULTINOMIAL_CURVATURE
+    if config.loss not in LOG_LINK:
+        c = CURVATURE.get(config.loss, 1.0)
+        return c, c
+    yy = np.asarray(y, dtype=np.float64).reshape(y.shape[0], -1)
+    s = np.ones(yy.shape[0]) if sample_weight is None else np.asarray(sample_weight)
+    total = float(s.sum())
+    if not total > 0 or yy.shape[0] == 0:
+        return 1.0, 1.0
+    power = config.epsilon
+    m = (s @ yy) / total
+    m = np.where(m > 0, m, 1.0)
+    with np.errstate(all="ignore"):
+        h = (power - 1.0) * yy * m ** (1.0 - power) + (2.0 - power) * m ** (2.0 - power)
+        c = float(np.max(m ** (2.0 - power)))
+        c_row = float(np.max(h[s > 0])) if np.any(s > 0) else c
+    if not (np.isfinite(c) and c > 0):
+        return 1.0, 1.0
+    return c, max(c, c_row) if np.isfinite(c_row) else c
+
+
 def eta0(config, X, y, sample_weight, n_classes=None):
     """The data's ``eta0`` for the fit ``config`` (see the module
     docstring)."""
@@ -205,13 +245,13 @@ def eta0(config, X, y, sample_weight, n_classes=None):
         return float(base) * min(BATCH_GAIN_CAP, math.sqrt(batch)) * _target_scale(
             config, y, sample_weight
         )
-    c = MULTINOMIAL_CURVATURE if n_classes else CURVATURE.get(config.loss, 1.0)
+    c, c_row = curvature(config, y, sample_weight, n_classes)
     alpha = config.penalty.alpha
     reach = row_reach(X, config.fit_intercept)
     Xs, _, ss = _sample(X, y, sample_weight)
     lam = largest_eigenvalue(Xs, ss, config.fit_intercept)
     L = c * lam + alpha
-    L_row = max(c * reach + alpha, L)
+    L_row = max(c_row * reach + alpha, L)
     L_b = L if n <= 1 else L + (L_row - L) * (n - batch) / (batch * (n - 1))
     if not L_b > 0 or not np.isfinite(L_b):
         return SKLEARN_ETA0

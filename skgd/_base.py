@@ -196,15 +196,16 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
         its per-sample algorithm, else 'adaptive')."""
         return _auto.learning_rate(
             self.learning_rate,
-            per_sample_sgd(get_solver(self.solver), self.batch_size),
+            per_sample_sgd(get_solver(self.solver), self.batch_size, self.loss),
             self._SKLEARN_LEARNING_RATE,
         )
 
     def _exact(self):
         """Whether the fit runs scikit-learn's per-sample SGD algorithm."""
         return exact_path(
-            get_solver(self.solver), self.batch_size, self.clip_norm, self.clip_value
-        )
+            get_solver(self.solver), self.batch_size, self.clip_norm,
+            self.clip_value, self.loss,
+        )  # fmt: skip
 
     def _config(self):
         """The fit configuration of the current parameters."""
@@ -413,6 +414,8 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
             self._allocate_parameter_mem(
                 n_outputs, X.shape[1], X.dtype, coef_init, intercept_init, matrix
             )
+            if intercept_init is None:
+                self._start_model(y, sample_weight)
             reset_state = True
         else:
             self._check_fitted_shape(X, y, n_outputs, matrix)
@@ -558,6 +561,10 @@ class BaseGD(CallbackSupportMixin, SparseCoefMixin, BaseEstimator):
         rows of the model to allocate and whether it is a matrix even for
         one output."""
         raise NotImplementedError
+
+    def _start_model(self, y, sample_weight):
+        """Set the start of a model allocated from scratch (zeros, as
+        scikit-learn's; an estimator may start elsewhere)."""
 
     def _check_fitted_shape(self, X, y, n_outputs, matrix):
         """Raise when the fitted model does not fit the data."""

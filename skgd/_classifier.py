@@ -19,7 +19,7 @@ from sklearn.utils.validation import (
 
 from skgd import _dask
 from skgd._base import MAX_INT, BaseGD
-from skgd._codes import LOSS_CODES
+from skgd._codes import SKLEARN_LOSSES
 from skgd._docstrings import fill_docstring
 from skgd._driver import ProblemState
 from skgd._loss_functions import CLASSIFICATION_LOSS_FUNCTIONS
@@ -239,7 +239,7 @@ class GDClassifier(LinearClassifierMixin, BaseGD):
 
     _parameter_constraints: dict = {
         **BaseGD._parameter_constraints,
-        "loss": [StrOptions(set(LOSS_CODES))],
+        "loss": [StrOptions(set(SKLEARN_LOSSES))],
         "n_jobs": [Integral, None],
         "class_weight": [StrOptions({"balanced"}), dict, None],
         "multi_class": [StrOptions({"ovr", "multinomial"})],

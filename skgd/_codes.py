@@ -26,10 +26,21 @@ LOSS_CODES = {
     "modified_huber": 6,
     "squared_hinge": 7,
     "perceptron": 8,
+    # skgd's own regression losses (no scikit-learn SGD number at stake)
+    "quantile": 9,
+    "poisson": 10,
+    "gamma": 11,
+    "tweedie": 12,
 }
+#: the losses scikit-learn's SGD estimators have
+SKLEARN_LOSSES = tuple(LOSS_CODES)[:9]
 REGRESSION_LOSSES = (
     "squared_error",
     "huber",
     "epsilon_insensitive",
     "squared_epsilon_insensitive",
 )
+#: skgd's losses of the log link (half deviances of the Tweedie family)
+LOG_LINK_LOSSES = ("poisson", "gamma", "tweedie")
+#: skgd's own regression losses
+SKGD_REGRESSION_LOSSES = ("quantile", *LOG_LINK_LOSSES)

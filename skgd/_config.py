@@ -14,7 +14,12 @@ import numpy as np
 from sklearn.base import is_classifier
 
 from skgd import _auto, _losses
-from skgd._codes import LEARNING_RATE_CODES, LOSS_CODES, PENALTY_CODES
+from skgd._codes import (
+    LEARNING_RATE_CODES,
+    LOSS_CODES,
+    PENALTY_CODES,
+    SKLEARN_LOSSES,
+)
 from skgd.solvers import get_solver
 
 #: scikit-learn's factor of the intercept's step on sparse data
@@ -24,17 +29,24 @@ SPARSE_INTERCEPT_DECAY = 0.01
 EPOCH_SCHEDULES = ("exponential", "step", "cosine")
 
 
-def per_sample_sgd(solver, batch_size):
+def per_sample_sgd(solver, batch_size, loss):
     """Whether a fit runs scikit-learn's per-sample SGD algorithm, clipped or
-    not: plain gradient descent on one row at a time (its "auto" defaults
-    are then scikit-learn's: a guard does not change the step sizes)."""
-    return solver._plain and not solver._decoupled() and batch_size == 1
+    not: plain gradient descent on one row at a time, on one of its losses
+    (its "auto" defaults are then scikit-learn's: a guard does not change
+    the step sizes; skgd's own losses have no scikit-learn numbers to keep)."""
+    return (
+        solver._plain and not solver._decoupled() and batch_size == 1
+        and loss in SKLEARN_LOSSES
+    )  # fmt: skip
 
 
-def exact_path(solver, batch_size, clip_norm, clip_value):
+def exact_path(solver, batch_size, clip_norm, clip_value, loss):
     """Whether a fit runs scikit-learn's per-sample SGD algorithm exactly:
-    plain gradient descent on one row at a time, unclipped."""
-    return per_sample_sgd(solver, batch_size) and not clip_norm and not clip_value
+    plain gradient descent on one row at a time, unclipped, on one of its
+    losses."""
+    return (
+        per_sample_sgd(solver, batch_size, loss) and not clip_norm and not clip_value
+    )
 
 
 @dataclass(frozen=True)
@@ -139,7 +151,7 @@ class FitConfig:
     estimator_name: str
     classifier: bool
     loss: str
-    epsilon: float
+    epsilon: float  # the loss's parameter (skgd._losses.loss_parameter)
     penalty: Penalty
     schedule: Schedule
     solver: object  # a Solver object
@@ -164,13 +176,17 @@ class FitConfig:
         from skgd import _jit
 
         solver = get_solver(est.solver)
-        exact = per_sample_sgd(solver, est.batch_size)  # its "auto" values
+        loss_param = _losses.loss_parameter(
+            est.loss, est.epsilon, getattr(est, "quantile", 0.5),
+            getattr(est, "power", 1.5),
+        )  # fmt: skip
+        exact = per_sample_sgd(solver, est.batch_size, est.loss)  # its "auto" values
         early = bool(est.early_stopping)
         lr = _auto.learning_rate(est.learning_rate, exact, est._SKLEARN_LEARNING_RATE)
         optimal_init = 0.0
         if lr == "optimal" and solver.uses_schedule:
             optimal_init = _jit.base().optimal_t0(
-                LOSS_CODES[est.loss], float(est.alpha), float(est.epsilon)
+                LOSS_CODES[est.loss], float(est.alpha), loss_param
             )
         eta0 = est.eta0
         if eta0 == _auto.AUTO:  # a solver with a step of its own ignores it
@@ -191,7 +207,7 @@ class FitConfig:
             estimator_name=type(est).__name__,
             classifier=is_classifier(est),
             loss=est.loss,
-            epsilon=float(est.epsilon),
+            epsilon=loss_param,
             penalty=Penalty.of(est.penalty, est.alpha, est.l1_ratio),
             schedule=schedule,
             solver=solver,
@@ -218,7 +234,9 @@ class FitConfig:
     @property
     def exact(self):
         """Whether the fit runs scikit-learn's per-sample SGD algorithm."""
-        return exact_path(self.solver, self.batch_size, self.clip_norm, self.clip_value)
+        return exact_path(
+            self.solver, self.batch_size, self.clip_norm, self.clip_value, self.loss
+        )
 
     def intercept_decay(self, dense):
         """The factor of the intercept's step: 1 on dense data; on sparse

@@ -15,6 +15,7 @@ from skgd._losses import (
     _check_real,
     _l1_share,
     loss_derivative,
+    loss_parameter,
     loss_value,
     objective_gradient,
     penalty_gradient,
@@ -113,6 +114,8 @@ def check_gradient(
     l1_ratio=None,
     h=None,
     at_kink="skip",
+    quantile=None,
+    power=None,
 ):
     """Compare an analytic gradient with a central finite difference.
 
@@ -146,7 +149,8 @@ def check_gradient(
     validates them.  All arithmetic is in float64.
 
     **Kinks.**  ``hinge`` (at ``p * y == 1``), ``perceptron`` (at
-    ``p * y == 0``), ``epsilon_insensitive`` (at ``|y - p| == epsilon``) and
+    ``p * y == 0``), ``epsilon_insensitive`` (at ``|y - p| == epsilon``),
+    ``quantile`` (at ``p == y``) and
     the L1 part of ``"l1"`` and ``"elasticnet"`` (at ``w_j == 0``) are not
     differentiable everywhere: there the analytic value is a convention
     (scikit-learn's, e.g. ``-y`` for the hinge at ``p * y == 1`` and 0 for
@@ -187,7 +191,8 @@ def check_gradient(
         The loss to check, one of ``'squared_error'``, ``'huber'``,
         ``'epsilon_insensitive'``, ``'squared_epsilon_insensitive'``,
         ``'hinge'``, ``'log_loss'``, ``'modified_huber'``,
-        ``'squared_hinge'``, ``'perceptron'``.
+        ``'squared_hinge'``, ``'perceptron'``, or skgd's own
+        ``'quantile'``, ``'poisson'``, ``'gamma'``, ``'tweedie'``.
     penalty : {'l2', 'l1', 'elasticnet', 'none'}, default=None
         The penalty to check (``'none'`` for no penalty: ``None`` means "not
         checking a penalty").
@@ -207,6 +212,10 @@ def check_gradient(
         Sample weights of the estimator's objective; all ones when None.
     epsilon : float, default=None
         ``epsilon`` of the loss when checking a loss; None means 0.1.
+    quantile : float, default=None
+        The quantile of ``'quantile'`` when checking a loss; None means 0.5.
+    power : float, default=None
+        The power of ``'tweedie'`` when checking a loss; None means 1.5.
     alpha : float, default=None
         Strength of the penalty when checking a penalty; None means 0.0001.
     l1_ratio : float, default=None
@@ -326,6 +335,8 @@ def check_gradient(
         "y": y,
         "sample_weight": sample_weight,
         "epsilon": epsilon,
+        "quantile": quantile,
+        "power": power,
         "alpha": alpha,
         "l1_ratio": l1_ratio,
     }
@@ -339,11 +350,16 @@ def check_gradient(
                 )
         analytic, numeric, steps, kinks = _check_function(fun, grad, x0, h)
     elif mode == "loss":
-        _check_args(mode, "a loss", args, ("y", "x0"), ("epsilon",))
+        _check_args(mode, "a loss", args, ("y", "x0"), ("epsilon", "quantile", "power"))
         _check_option(loss, "loss", LOSSES, _CALLER)
         epsilon = 0.1 if epsilon is None else epsilon
+        quantile = 0.5 if quantile is None else quantile
+        power = 1.5 if power is None else power
         _check_real(epsilon, "epsilon", _CALLER, 0.0, None)
-        analytic, numeric, steps, kinks = _check_loss(loss, y, x0, epsilon, h)
+        _check_real(quantile, "quantile", _CALLER, 0.0, 1.0, closed="neither")
+        _check_real(power, "power", _CALLER)
+        parameter = loss_parameter(loss, epsilon, quantile, power)
+        analytic, numeric, steps, kinks = _check_loss(loss, y, x0, parameter, h)
     elif mode == "penalty":
         _check_args(mode, "a penalty", args, ("x0",), ("alpha", "l1_ratio"))
         _check_option(penalty, "penalty", PENALTIES, _CALLER)
@@ -402,7 +418,8 @@ def _check_args(mode, what, args, required, optional):
     ]
     if unused:
         hint = ""
-        if mode == "estimator" and {"epsilon", "alpha", "l1_ratio"} & set(unused):
+        own = {"epsilon", "quantile", "power", "alpha", "l1_ratio"}
+        if mode == "estimator" and own & set(unused):
             hint = "  The estimator's own loss and penalty parameters are used."
         raise TypeError(
             f"check_gradient({mode}=...) does not use {_names(unused)}: "
@@ -493,6 +510,8 @@ def _kink_distance(loss, y, p, epsilon):
     elif loss == "epsilon_insensitive":
         r = np.abs(p - y)
         dist = np.abs(r - epsilon)
+    elif loss == "quantile":
+        dist = np.abs(p - y)
     return dist
 
 
@@ -579,6 +598,12 @@ def _check_estimator(estimator, X, y, sample_weight, x0, h):
     _check_option(penalty, "penalty", PENALTIES, name, allow_none=True)
     _check_real(alpha, "alpha", name, 0.0, None)
     _check_real(epsilon, "epsilon", name, 0.0, None)
+    # the loss's one parameter (skgd's quantile and power; scikit-learn's
+    # estimators have neither)
+    epsilon = loss_parameter(
+        loss, epsilon, getattr(estimator, "quantile", 0.5),
+        getattr(estimator, "power", 1.5),
+    )  # fmt: skip
     if penalty == "elasticnet":
         _check_real(l1_ratio, "l1_ratio", name, 0.0, 1.0)
 

@@ -24,10 +24,28 @@ definitions are scikit-learn's (``SGDRegressor`` / ``SGDClassifier``):
 ``log_loss``                    ``log(1 + exp(p)) - y * p``, y in {0, 1}
 ==============================  ============================================
 
+and skgd's own regression losses, where the 4th argument ``epsilon`` of the
+functions below is the loss's parameter (the quantile ``q`` in (0, 1) of
+``quantile``, the power ``rho`` of ``tweedie``): the pinball loss and
+scikit-learn's half deviances (``HalfPoissonLoss``, ``HalfGammaLoss``,
+``HalfTweedieLoss``, their constant included so that a perfect prediction
+costs 0) of the mean ``mu = exp(p)`` (the log link):
+
+==============================  ============================================
+``quantile``                    ``q * (y - p)`` if ``y >= p`` else
+                                ``(q - 1) * (y - p)``
+``poisson``                     ``y * log(y / mu) - y + mu``, y >= 0
+``gamma``                       ``log(mu / y) + y / mu - 1``, y > 0
+``tweedie``                     ``max(y, 0)**(2 - rho) / ((1 - rho) *
+                                (2 - rho)) - y * mu**(1 - rho) / (1 - rho)
+                                + mu**(2 - rho) / (2 - rho)`` (rho = 0:
+                                ``(y - mu)**2 / 2``; 1: poisson; 2: gamma)
+==============================  ============================================
+
 Where a loss is not differentiable the derivative follows scikit-learn's
 convention: ``hinge`` and ``perceptron`` return ``-y`` at ``p * y`` equal to
 the threshold, the epsilon-insensitive losses return 0 at
-``|y - p| == epsilon``.
+``|y - p| == epsilon``, ``quantile`` returns ``-q`` at ``p == y``.
 
 The penalty of the coefficients ``w`` (never of the intercept) is
 
@@ -50,9 +68,15 @@ import scipy.sparse as sp
 from scipy.special import expit
 from sklearn.utils._param_validation import InvalidParameterError
 
-from skgd._codes import LOSS_CODES
+from skgd._codes import LOG_LINK_LOSSES, LOSS_CODES
 
 LOSSES = tuple(LOSS_CODES)
+#: the power of the Tweedie deviance each log-link loss is
+LOG_LINK_POWER = {"poisson": 1.0, "gamma": 2.0}
+#: scikit-learn's names of the GLM losses (its error messages name them)
+SKLEARN_LOSS_NAMES = {
+    "poisson": "HalfPoissonLoss", "gamma": "HalfGammaLoss", "tweedie": "HalfTweedieLoss",
+}  # fmt: skip
 PENALTIES = ("l2", "l1", "elasticnet", "none")
 
 
@@ -132,7 +156,9 @@ def loss_value(loss, y, p, epsilon=0.1):
     p : array-like
         Predictions (decision function values); broadcast against ``y``.
     epsilon : float, default=0.1
-        The ``epsilon`` of ``huber`` and of the epsilon-insensitive losses.
+        The loss's parameter: the ``epsilon`` of ``huber`` and of the
+        epsilon-insensitive losses, the quantile of ``quantile``, the power
+        of ``tweedie``; the other losses ignore it.
 
     Returns
     -------
@@ -161,9 +187,30 @@ def loss_value(loss, y, p, epsilon=0.1):
         z = p * y
         margin = np.maximum(1.0 - z, 0.0)
         return np.where(z >= -1.0, margin * margin, -4.0 * z)
+    if loss == "quantile":
+        r = y - p
+        return np.where(r >= 0.0, eps * r, (eps - 1.0) * r)
+    if loss in LOG_LINK_LOSSES:
+        return _tweedie_deviance(y, p, LOG_LINK_POWER.get(loss, eps))
     # squared_hinge
     margin = np.maximum(1.0 - p * y, 0.0)
     return margin * margin
+
+
+def _tweedie_deviance(y, p, power):
+    """The half Tweedie deviance of ``mu = exp(p)`` (scikit-learn's
+    ``mean_tweedie_deviance`` halved, pointwise)."""
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        if power == 0.0:
+            return 0.5 * (y - np.exp(p)) ** 2
+        if power == 1.0:
+            log_term = np.where(y > 0.0, y * (np.log(np.where(y > 0, y, 1.0)) - p), 0.0)
+            return log_term - y + np.exp(p)
+        if power == 2.0:
+            return p - np.log(y) + y * np.exp(-p) - 1.0
+        a, b = 1.0 - power, 2.0 - power
+        head = np.maximum(y, 0.0) ** b / (a * b)
+        return head - y * np.exp(a * p) / a + np.exp(b * p) / b
 
 
 def loss_derivative(loss, y, p, epsilon=0.1):
@@ -181,7 +228,7 @@ def loss_derivative(loss, y, p, epsilon=0.1):
     p : array-like
         Predictions; broadcast against ``y``.
     epsilon : float, default=0.1
-        The ``epsilon`` of ``huber`` and of the epsilon-insensitive losses.
+        The loss's parameter, as for :func:`loss_value`.
 
     Returns
     -------
@@ -213,9 +260,78 @@ def loss_derivative(loss, y, p, epsilon=0.1):
         z = p * y
         quadratic = -2.0 * y * (1.0 - z)
         return np.where(z >= 1.0, zero, np.where(z >= -1.0, quadratic, -4.0 * y))
+    if loss == "quantile":
+        return np.where(p > y, 1.0 - eps, -eps)
+    if loss in LOG_LINK_LOSSES:
+        power = LOG_LINK_POWER.get(loss, eps)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.exp((2.0 - power) * p) - y * np.exp((1.0 - power) * p)
     # squared_hinge
     z = 1.0 - p * y
     return np.where(z > 0.0, -2.0 * y * z, zero)
+
+
+def loss_parameter(loss, epsilon=0.1, quantile=0.5, power=1.5):
+    """The one parameter the loss ``loss`` takes, as :func:`loss_value`
+    and the compiled kernels take it: ``quantile`` for 'quantile', the
+    Tweedie power (``power`` for 'tweedie', 1 for 'poisson', 2 for
+    'gamma'), else ``epsilon``."""
+    if loss == "quantile":
+        return float(quantile)
+    if loss == "tweedie":
+        return float(power)
+    return float(LOG_LINK_POWER.get(loss, epsilon))
+
+
+def check_targets(loss, y, power):
+    """Raise scikit-learn's ``ValueError`` of its GLMs unless the targets
+    ``y`` are in the range of the Tweedie deviance of ``power`` (any real
+    for ``power <= 0``, non-negative below 2, positive from 2 on)."""
+    if loss not in LOG_LINK_LOSSES:
+        return
+    if not hasattr(y, "dask"):  # a dask array is checked lazily, in one pass
+        y = np.asarray(y)
+    if power <= 0:
+        ok = bool(np.isfinite(y).all())
+    elif power < 2:
+        ok = bool((y >= 0).all())
+    else:
+        ok = bool((y > 0).all())
+    if not ok:
+        raise ValueError(
+            "Some value(s) of y are out of the valid range of the loss "
+            f"{SKLEARN_LOSS_NAMES[loss]!r}."
+        )
+
+
+def start_prediction(loss, y, sample_weight, parameter):
+    """The best constant prediction of the targets ``y`` (per column), where
+    a fit of skgd's own losses starts its intercept: the weighted quantile
+    for 'quantile', the log of the weighted mean for the log-link losses
+    (the intercept-only optimum of each); 0 for scikit-learn's losses,
+    whose fits start at 0 as SGDRegressor's do."""
+    y = np.asarray(y, dtype=np.float64)
+    columns = y.reshape(y.shape[0], -1)
+    zero = np.zeros(columns.shape[1])
+    if loss not in ("quantile", *LOG_LINK_LOSSES) or columns.shape[0] == 0:
+        return zero
+    s = np.ones(columns.shape[0]) if sample_weight is None else np.asarray(
+        sample_weight, dtype=np.float64
+    )
+    if not s.sum() > 0:
+        return zero
+    if loss == "quantile":
+        start = np.empty(columns.shape[1])
+        for k in range(columns.shape[1]):
+            order = np.argsort(columns[:, k], kind="stable")
+            cum = np.cumsum(s[order])
+            at = np.searchsorted(cum, parameter * cum[-1], side="left")
+            start[k] = columns[order[min(at, order.size - 1)], k]
+        return start
+    mean = (s @ columns) / s.sum()
+    with np.errstate(divide="ignore"):
+        start = np.log(mean)
+    return np.where(np.isfinite(start), start, 0.0)
 
 
 # ---------------------------------------------------------------------------
@@ -343,7 +459,7 @@ def objective(
     l1_ratio : float
         Share of the L1 part for ``"elasticnet"``.
     epsilon : float
-        The ``epsilon`` of ``huber`` and of the epsilon-insensitive losses.
+        The loss's parameter, as for :func:`loss_value`.
     sample_weight : array-like of shape (n_samples,), default=None
         Weights of the samples; all ones when None.
 

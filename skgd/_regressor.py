@@ -3,7 +3,9 @@
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import StrOptions
+from numbers import Real
+
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import (
     check_is_fitted,
@@ -12,7 +14,8 @@ from sklearn.utils.validation import (
 )
 
 from skgd._base import MAX_INT, BaseGD
-from skgd._codes import REGRESSION_LOSSES
+from skgd import _dask, _losses
+from skgd._codes import LOG_LINK_LOSSES, REGRESSION_LOSSES, SKGD_REGRESSION_LOSSES
 from skgd._docstrings import fill_docstring
 from skgd._driver import ProblemState
 from skgd._loss_functions import REGRESSION_LOSS_FUNCTIONS
@@ -20,7 +23,8 @@ from skgd._params import with_parameters
 
 
 @with_parameters(
-    defaults={"loss": "squared_error", "power_t": 0.25}
+    defaults={"loss": "squared_error", "power_t": 0.25},
+    insert={"epsilon": {"quantile": 0.5, "power": 1.5}},
 )
 @fill_docstring(sgd="SGDRegressor", y_val_shape=" or (n_val, n_targets)", y_val_note="")
 class GDRegressor(RegressorMixin, BaseGD):
@@ -48,12 +52,27 @@ class GDRegressor(RegressorMixin, BaseGD):
     Parameters
     ----------
     loss : {'squared_error', 'huber', 'epsilon_insensitive', \
-            'squared_epsilon_insensitive'}, default='squared_error'
+            'squared_epsilon_insensitive', 'quantile', 'poisson', 'gamma', \
+            'tweedie'}, default='squared_error'
         The loss function. 'squared_error' is ordinary least squares
         (``0.5 * (y - p)**2``); 'huber' is squared up to a distance of
         ``epsilon`` and linear past it; 'epsilon_insensitive' ignores errors
         smaller than ``epsilon`` and is linear past it (the loss of SVR);
         'squared_epsilon_insensitive' is its square.
+
+        *skgd:* 'quantile' is the pinball loss of the ``quantile`` (the
+        model of QuantileRegressor); 'poisson', 'gamma' and 'tweedie' (of
+        ``power``) are scikit-learn's half deviances of the mean
+        ``mu = exp(x . w + b)`` (the log link of PoissonRegressor,
+        GammaRegressor and TweedieRegressor): ``predict`` returns ``mu`` and
+        ``score`` returns D², the share of the deviance explained, as those
+        estimators do. Their targets must be in the loss's range (counts
+        >= 0 for 'poisson', > 0 for 'gamma'), else scikit-learn's
+        ``ValueError``. A model started from scratch starts its intercept at
+        the best constant prediction (the quantile, or the log of the mean
+        of ``y``). Their "auto" defaults are read off the data for every
+        solver: these losses have no scikit-learn numbers to keep. See the
+        user guide, "Losses beyond SGDRegressor's".
 
     penalty : {'l2', 'l1', 'elasticnet', None}, default='l2'
         The regularisation term. None means no penalty.
@@ -94,6 +113,20 @@ class GDRegressor(RegressorMixin, BaseGD):
         The width of the insensitive region of 'huber', 'epsilon_insensitive'
         and 'squared_epsilon_insensitive'. Unrelated to a solver's own
         ``epsilon``.
+
+    quantile : float, default=0.5
+        *skgd.* The quantile that ``loss='quantile'`` estimates, in
+        `(0, 1)` (scikit-learn's QuantileRegressor's parameter); 0.5 is the
+        median. Other losses ignore it.
+
+    power : float, default=1.5
+        *skgd.* The power of the Tweedie deviance of ``loss='tweedie'``
+        (scikit-learn's TweedieRegressor's parameter, whose default there is
+        0): 0 the normal distribution, 1 Poisson, between 1 and 2 the
+        compound Poisson-gamma (the default 1.5, as scikit-learn's
+        HalfTweedieLoss has it), 2 gamma, 3 inverse Gaussian. The targets
+        must be >= 0 for ``0 < power < 2`` and > 0 from 2 on. Other losses
+        ignore it.
 
     random_state : int, RandomState instance or None, default=None
         Seeds the shuffling and the validation split of ``early_stopping``
@@ -261,7 +294,9 @@ class GDRegressor(RegressorMixin, BaseGD):
 
     _parameter_constraints: dict = {
         **BaseGD._parameter_constraints,
-        "loss": [StrOptions(set(REGRESSION_LOSSES))],
+        "loss": [StrOptions(set(REGRESSION_LOSSES) | set(SKGD_REGRESSION_LOSSES))],
+        "quantile": [Interval(Real, 0, 1, closed="neither")],
+        "power": [Interval(Real, None, None, closed="neither")],
     }
 
     #: each loss's class and default parameters, as SGDRegressor's table
@@ -274,6 +309,7 @@ class GDRegressor(RegressorMixin, BaseGD):
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)  # scikit-learn's 1-D model
         y = np.ascontiguousarray(y.astype(X.dtype, copy=False))
+        _losses.check_targets(self.loss, y, self._power())
         multi = y.ndim == 2
         if multi and self.learning_rate in ("pa1", "pa2"):
             raise ValueError(
@@ -282,6 +318,27 @@ class GDRegressor(RegressorMixin, BaseGD):
                 "Fit one model per target, or use another learning_rate."
             )
         return y, y.shape[1] if multi else 1, multi
+
+    def _power(self):
+        """The Tweedie power of a log-link loss (None for the others)."""
+        if self.loss not in LOG_LINK_LOSSES:
+            return None
+        return _losses.loss_parameter(self.loss, power=self.power)
+
+    def _start_model(self, y, sample_weight):
+        """A model started from scratch starts its intercept at the best
+        constant prediction of skgd's own losses (scikit-learn's start at
+        0: ``skgd._losses.start_prediction``)."""
+        if not self.fit_intercept or self.loss not in SKGD_REGRESSION_LOSSES:
+            return
+        if _dask.is_dask_collection(y):
+            y = _dask._compute(y)
+            if sample_weight is not None and _dask.is_dask_collection(sample_weight):
+                sample_weight = _dask._compute(sample_weight)
+        parameter = _losses.loss_parameter(self.loss, self.epsilon, self.quantile,
+                                           self.power)  # fmt: skip
+        start = _losses.start_prediction(self.loss, y, sample_weight, parameter)
+        self.intercept_[...] = start.reshape(self.intercept_.shape)
 
     def _check_fitted_shape(self, X, y, n_outputs, matrix):
         fitted = self.coef_.shape[0] if self.coef_.ndim == 2 else None
@@ -326,6 +383,10 @@ class GDRegressor(RegressorMixin, BaseGD):
         tags = super().__sklearn_tags__()
         # the passive-aggressive rules are single-target
         tags.target_tags.multi_output = self.learning_rate not in ("pa1", "pa2")
+        # the deviances of a positive power take no negative targets (the
+        # tag of PoissonRegressor, GammaRegressor and TweedieRegressor)
+        power = self._power() if isinstance(self.power, Real) else None
+        tags.target_tags.positive_only = power is not None and power > 0
         return tags
 
     # ------------------------------------------------------------------
@@ -408,6 +469,48 @@ class GDRegressor(RegressorMixin, BaseGD):
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", reset=False)
         scores = safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
+        if self.loss in LOG_LINK_LOSSES:  # the mean of the log link
+            scores = np.exp(scores)
         if self.intercept_.shape[0] > 1:
             return scores
         return scores.ravel()
+
+    def score(self, X, y, sample_weight=None):
+        """Return the coefficient of determination of the prediction.
+
+        R² for scikit-learn's losses and 'quantile' (RegressorMixin's
+        score); *skgd:* for the log-link losses ('poisson', 'gamma',
+        'tweedie') D², the share of the deviance explained, as
+        scikit-learn's GLMs score (``sklearn.metrics.d2_tweedie_score`` of
+        the loss's power; averaged over the targets of a 2-D ``y``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Test samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True values for `X`.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            R² (or D²) of ``self.predict(X)`` against `y`.
+        """
+        if self.loss not in LOG_LINK_LOSSES:
+            return super().score(X, y, sample_weight=sample_weight)
+        from sklearn.metrics import d2_tweedie_score
+
+        pred = self.predict(X)
+        y = np.asarray(y, dtype=np.float64)
+        power = self._power()
+        _losses.check_targets(self.loss, y, power)
+        if pred.ndim == 1:
+            return float(d2_tweedie_score(y.reshape(pred.shape), pred,
+                                          sample_weight=sample_weight, power=power))  # fmt: skip
+        return float(np.mean([
+            d2_tweedie_score(y[:, k], pred[:, k], sample_weight=sample_weight,
+                             power=power)
+            for k in range(pred.shape[1])
+        ]))  # fmt: skip

@@ -36,7 +36,14 @@ MIN_KINK_DISTANCE = 1e-3
 
 def test_loss_tables_agree():
     assert set(LOSSES) == set(ALL_LOSSES)
-    assert len(ALL_LOSSES) == 9
+    assert len(ALL_LOSSES) == 13
+
+
+def _parameter(loss):
+    """check_gradient's argument of the loss's parameter, set to EPS."""
+    return {"quantile": {"quantile": EPS}, "tweedie": {"power": EPS}}.get(
+        loss, {"epsilon": EPS}
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -47,6 +54,10 @@ def _targets(loss, rng, n):
         return rng.integers(0, 2, size=n).astype(np.float64)
     if loss in MARGIN_LOSSES:
         return rng.choice([-1.0, 1.0], size=n)
+    if loss in ("poisson", "tweedie"):  # counts, zeros among them
+        return rng.poisson(2.0, size=n).astype(np.float64)
+    if loss == "gamma":
+        return rng.gamma(2.0, size=n)
     return rng.normal(scale=2.0, size=n)
 
 
@@ -64,7 +75,9 @@ def _kink_locations(loss, y):
         return [y, -y]
     if loss == "perceptron":
         return [np.zeros_like(y)]
-    return []  # squared_error, log_loss
+    if loss == "quantile":
+        return [y]
+    return []  # squared_error, log_loss, the log-link losses
 
 
 def _smooth_points(loss, seed=0, n=300):
@@ -83,6 +96,8 @@ def _kink_points(loss):
     """(y, p) exactly at every kink of ``loss``, for a few targets."""
     if loss in MARGIN_LOSSES or loss == "log_loss":
         y = np.array([-1.0, 1.0, -1.0, 1.0])
+    elif loss in ("poisson", "gamma", "tweedie"):
+        y = np.array([0.25, 1.0, 2.0, 3.5])
     else:
         y = np.array([-1.5, 0.0, 0.75, 2.25])
     locations = _kink_locations(loss, y)
@@ -101,7 +116,7 @@ def test_loss_derivative_passes_finite_difference(loss):
     y, p = _smooth_points(loss)
     assert p.size > 250
 
-    result = check_gradient(loss=loss, y=y, x0=p, epsilon=EPS)
+    result = check_gradient(loss=loss, y=y, x0=p, **_parameter(loss))
 
     assert isinstance(result, GradientCheckResult)
     assert not result.kinks.any()
@@ -208,6 +223,8 @@ KINK_CONVENTIONS = [
     ("modified_huber", -1.0, 1.0, 4.0, 4.0),
     ("log_loss", 1.0, 0.0, math.log(2.0), -0.5),
     ("squared_error", 2.0, 2.0, 0.0, 0.0),
+    # the pinball loss's subgradient at p == y: -q, scikit-learn's
+    ("quantile", 1.0, 1.0, 0.0, -EPS),
 ]
 
 
@@ -228,6 +245,7 @@ def _sklearn_reference(loss, y, p):
     """scikit-learn's own (private) loss objects, or skip if they moved."""
     try:
         from sklearn._loss import _loss as cyloss
+        from sklearn._loss import loss as skloss
         from sklearn.linear_model import _sgd_fast as sgd_fast
 
         scalar = {
@@ -244,7 +262,18 @@ def _sklearn_reference(loss, y, p):
             "squared_error": lambda: cyloss.CyHalfSquaredError(),
             "huber": lambda: cyloss.CyHuberLoss(EPS),
             "log_loss": lambda: cyloss.CyHalfBinomialLoss(),
+            "quantile": lambda: cyloss.CyPinballLoss(EPS),
         }
+        # the half deviances: scikit-learn's loss plus its constant
+        deviance = {
+            "poisson": lambda: skloss.HalfPoissonLoss(),
+            "gamma": lambda: skloss.HalfGammaLoss(),
+            "tweedie": lambda: skloss.HalfTweedieLoss(power=EPS),
+        }
+        if loss in deviance:
+            obj = deviance[loss]()
+            value = obj.loss(y, p) + obj.constant_to_optimal_zero(y)
+            return value, obj.gradient(y, p)
         if loss in scalar:
             obj = scalar[loss]()
             value = [obj.py_loss(pi, yi) for yi, pi in zip(y, p)]
@@ -267,7 +296,10 @@ def test_numpy_losses_match_scikit_learn(loss):
     y = np.ascontiguousarray(np.concatenate([ys, yk]))
     p = np.ascontiguousarray(np.concatenate([ps, pk]))
     value, deriv = _sklearn_reference(loss, y, p)
-    np.testing.assert_allclose(loss_value(loss, y, p, EPS), value, rtol=1e-12)
+    # (a deviance near its zero cancels its constant: an absolute tolerance)
+    np.testing.assert_allclose(
+        loss_value(loss, y, p, EPS), value, rtol=1e-12, atol=1e-12
+    )
     np.testing.assert_allclose(
         loss_derivative(loss, y, p, EPS), deriv, rtol=1e-12, atol=1e-15
     )

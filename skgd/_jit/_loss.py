@@ -16,6 +16,12 @@ LOG_LOSS = 5
 MODIFIED_HUBER = 6
 SQUARED_HINGE = 7
 PERCEPTRON = 8
+# skgd's own (regression): the loss's parameter ``eps`` is the quantile of
+# QUANTILE and the power of TWEEDIE
+QUANTILE = 9
+POISSON = 10
+GAMMA = 11
+TWEEDIE = 12
 
 #: scikit-learn clamps every loss derivative to this magnitude
 MAX_DLOSS = 1e12
@@ -37,6 +43,40 @@ def log1pexp(x):
     elif x <= 33.3:
         return x + math.exp(-x)
     return x
+
+
+# ---------------------------------------------------------------------------
+# skgd's own losses: the pinball loss and the half Tweedie deviances of the
+# log link (scikit-learn's HalfTweedieLoss, its constant included so that
+# the loss is 0 at a perfect prediction), ``mu = exp(p)``.
+# ---------------------------------------------------------------------------
+@jit()
+def pinball_value(y, p, quantile):
+    r = y - p
+    if r >= 0.0:
+        return quantile * r
+    return (quantile - 1.0) * r
+
+
+@jit()
+def tweedie_value(y, p, power):
+    if power == 0.0:
+        r = y - math.exp(p)
+        return 0.5 * r * r
+    if power == 1.0:
+        log_term = y * (math.log(y) - p) if y > 0.0 else 0.0
+        return log_term - y + math.exp(p)
+    if power == 2.0:
+        return p - math.log(y) + y * math.exp(-p) - 1.0
+    a = 1.0 - power
+    b = 2.0 - power
+    head = max(y, 0.0) ** b / (a * b)
+    return head - y * math.exp(a * p) / a + math.exp(b * p) / b
+
+
+@jit()
+def tweedie_derivative(y, p, power):
+    return math.exp((2.0 - power) * p) - y * math.exp((1.0 - power) * p)
 
 
 @cached()
@@ -69,11 +109,18 @@ def loss_value(code, y, p, eps):
         elif z >= -1.0:
             return (1.0 - z) * (1.0 - z)
         return -4.0 * z
-    else:  # SQUARED_HINGE
+    elif code == SQUARED_HINGE:
         z = 1.0 - p * y
         if z > 0:
             return z * z
         return 0.0
+    elif code == QUANTILE:
+        return pinball_value(y, p, eps)
+    elif code == POISSON:
+        return tweedie_value(y, p, 1.0)
+    elif code == GAMMA:
+        return tweedie_value(y, p, 2.0)
+    return tweedie_value(y, p, eps)
 
 
 @cached()
@@ -115,11 +162,18 @@ def loss_derivative(code, y, p, eps):
         elif z >= -1.0:
             return 2.0 * (1.0 - z) * -y
         return -4.0 * y
-    else:  # SQUARED_HINGE
+    elif code == SQUARED_HINGE:
         z = 1.0 - p * y
         if z > 0:
             return -2.0 * y * z
         return 0.0
+    elif code == QUANTILE:
+        return 1.0 - eps if p > y else -eps
+    elif code == POISSON:
+        return math.exp(p) - y
+    elif code == GAMMA:
+        return 1.0 - y * math.exp(-p)
+    return tweedie_derivative(y, p, eps)
 
 
 @inline()
