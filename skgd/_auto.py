@@ -24,7 +24,12 @@ sparse text set); see the user guide's section "Defaults that converge".
   coordinate's step is about the rate) declares it as ``base_rate``, which
   grows with the square root of the batch size (up to 10 times) and, for the
   regression losses of the identity link, with the root mean square of
-  the targets (the scale of the coefficients to reach).
+  the targets (the scale of the coefficients to reach); for the log-link
+  losses it is the base rate for every batch size (a step of the rate in
+  the log of the mean: grown with the batch, AdaGrad's full batch overshot
+  on Poisson counts).
+- The log-link losses have no bounded curvature: their ``c`` is the
+  deviance's curvature at the start (``curvature``).
 - ``learning_rate="adaptive"``: the rate stays while the objective improves
   and is divided by 5 on a plateau; ``tol`` is ``1e-6`` times the
   objective at zero coefficients (a relative tolerance, whatever the scale
@@ -242,6 +247,8 @@ def eta0(config, X, y, sample_weight, n_classes=None):
     full = batch >= n
     base = getattr(solver, "base_rate", None)
     if base is not None:
+        if config.loss in LOG_LINK:  # a step of the rate in log(mu), any batch
+            return float(base)
         return float(base) * min(BATCH_GAIN_CAP, math.sqrt(batch)) * _target_scale(
             config, y, sample_weight
         )

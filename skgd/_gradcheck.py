@@ -110,12 +110,12 @@ def check_gradient(
     y=None,
     sample_weight=None,
     epsilon=None,
+    quantile=None,
+    power=None,
     alpha=None,
     l1_ratio=None,
     h=None,
     at_kink="skip",
-    quantile=None,
-    power=None,
 ):
     """Compare an analytic gradient with a central finite difference.
 

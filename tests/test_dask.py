@@ -360,6 +360,21 @@ def test_full_batch_on_cluster(client):
     assert_same_fit(got, expected)
 
 
+@pytest.mark.parametrize("loss", ["poisson", "quantile"])
+def test_full_batch_of_skgds_own_losses_is_the_in_memory_fit(threads, loss):
+    """The start at the best constant and the GLM target check see the
+    whole dask array."""
+    X, _ = regression_data(n=600)
+    y = np.random.RandomState(1).poisson(np.exp(0.3 * X[:, 0] + 0.5)).astype(float)
+    Xd, yd = blocks(X, y)
+    params = dict(loss=loss, batch_size="full", random_state=0)
+    expected = GDRegressor(**params).fit(X, y)
+    assert_same_fit(GDRegressor(**params).fit(Xd, yd), expected)
+    if loss == "poisson":
+        with pytest.raises(ValueError, match="'HalfPoissonLoss'"):
+            GDRegressor(**params).fit(Xd, -yd - 1.0)
+
+
 # ---------------------------------------------------------------------------
 # upstream failures (dask-ml 2025.1.0 with dask / distributed 2026.8.0),
 # documented in docs/scaling.rst: these tests fail while upstream does
@@ -367,15 +382,28 @@ def test_full_batch_on_cluster(client):
 @pytest.mark.xfail(
     raises=ValueError,
     strict=True,
-    reason="dask-ml's R² (Incremental's default score for a regressor) fails "
-    "on a predicted dask array with unknown block lengths: 'cannot broadcast "
-    "shape (nan,)'",
+    reason="dask-ml's R² scorer fails on a predicted dask array with unknown "
+    "block lengths: 'cannot broadcast shape (nan,)'",
 )
-def test_upstream_incremental_default_score_regressor(client):
+def test_upstream_incremental_r2_scoring_regressor(client):
+    X, y = regression_data()
+    Xd, yd = blocks(X, y)
+    inc = Incremental(GDRegressor(), scoring="r2", shuffle_blocks=False)
+    inc.fit(Xd, yd).score(Xd, yd)
+
+
+def test_incremental_default_score_is_the_regressors(client):
+    """Without ``scoring``, Incremental calls GDRegressor.score (R², or D² for
+    a log-link loss), which scores the blocks in memory."""
     X, y = regression_data()
     Xd, yd = blocks(X, y)
     inc = Incremental(GDRegressor(), shuffle_blocks=False).fit(Xd, yd)
-    inc.score(Xd, yd)
+    assert inc.score(Xd, yd) == pytest.approx(inc.estimator_.score(X, y), rel=1e-12)
+    counts = np.random.RandomState(0).poisson(np.exp(0.3 * X[:, 0]))
+    _, cd = blocks(X, counts.astype(float))
+    inc = Incremental(GDRegressor(loss="poisson"), shuffle_blocks=False).fit(Xd, cd)
+    expected = inc.estimator_.score(X, counts.astype(float))
+    assert inc.score(Xd, cd) == pytest.approx(expected, rel=1e-12)
 
 
 @pytest.mark.xfail(
