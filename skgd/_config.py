@@ -175,7 +175,8 @@ class FitConfig:
         """The configuration of estimator ``est``'s current parameters."""
         from skgd import _jit
 
-        solver = get_solver(est.solver)
+        # the solver's "auto" hyperparameters resolved for the batch size
+        solver = get_solver(est.solver)._resolved(est.batch_size)
         loss_param = _losses.loss_parameter(
             est.loss, est.epsilon, getattr(est, "quantile", 0.5),
             getattr(est, "power", 1.5),

@@ -286,12 +286,16 @@ def naive_fit(
         if sample_weight is None
         else np.asarray(sample_weight, dtype=np.float64)
     )
+    hyper = dict(solver_params or {})
+    if solver == "rmsprop" and hyper.get("rho", "auto") == "auto":
+        # rho="auto": a moving average over about 1000 rows, 0.9 at least
+        # (and for the full batch)
+        hyper["rho"] = 0.9 if batch_size == "full" else max(0.9, 1 - batch_size / 1000)
     if batch_size == "full":
         sw = sw * n_samples / sw.sum()
         batch_size = n_samples
 
     rule, state_names = RULES[solver]
-    hyper = dict(solver_params or {})
     lazy_updates = sparse and solver != "sgd" and lazy in (True, "auto")
     l1 = l1_share(penalty, l1_ratio)
     lam = l2_strength(penalty, alpha, l1_ratio)

@@ -31,7 +31,7 @@ BAD = [
     (AdaGrad, "epsilon", 0.0, POSITIVE),
     (AdaGrad, "initial_accumulator_value", -0.5, "a float in the range [0.0, inf)"),
     (AdaGrad, "lazy", 2, LAZY),
-    (RMSProp, "rho", 1.0, DECAY),
+    (RMSProp, "rho", 1.0, DECAY + " or a str among {'auto'}"),
     (RMSProp, "epsilon", -1e-8, POSITIVE),
     (RMSProp, "lazy", None, LAZY),
     (Adam, "beta_1", 1.5, DECAY),

@@ -1,5 +1,6 @@
 """The solver protocol: how a gradient becomes a step."""
 
+import copy
 from numbers import Real
 from typing import NamedTuple
 
@@ -401,6 +402,25 @@ class Solver(BaseEstimator):
         from skgd.solvers._numpy import apply_rule
 
         return apply_rule(self, grad, state)
+
+    def _auto_hyper(self, batch_size):
+        """The values of the solver's ``"auto"`` hyperparameters for a fit
+        with batches of ``batch_size`` rows (an int or ``"full"``), by name
+        (none by default)."""
+        return {}
+
+    def _resolved(self, batch_size):
+        """The solver a fit with batches of ``batch_size`` rows runs: a copy
+        with its ``"auto"`` hyperparameters resolved (``_auto_hyper``), or
+        the solver itself when it has none (the user's object is never
+        changed)."""
+        values = self._auto_hyper(batch_size)
+        if not values:
+            return self
+        resolved = copy.copy(self)
+        for name, value in values.items():
+            setattr(resolved, name, value)
+        return resolved
 
     def _resolve_lazy(self, sparse):
         """Whether sparse updates touch only the batch's columns."""
