@@ -20,16 +20,26 @@ SOLVER_ETA0 = {
 }
 
 
+#: the solvers that step along the gradient: their full batch runs at the
+#: defaults (eta0="auto" is 1 / L)
+STEEPEST = ("sgd", "momentum", "nesterov")
+
+
 def _configurations():
     yield GDRegressor()
     for solver, eta0 in SOLVER_ETA0.items():
         for batch_size in (1, 32, "full"):
             if solver == "sgd" and batch_size == 1:
                 continue
-            if batch_size == "full":
-                # full batch: a rate that is divided by 5 on plateaus, so that
-                # the iterates settle and weighted and repeated fits agree to
-                # the 1e-7 the sample-weight checks ask.  RMSProp's normalised
+            if batch_size == "full" and solver in STEEPEST:
+                # full batch at the defaults: the step 1 / L and the adaptive
+                # rate settle to the 1e-7 the sample-weight checks ask
+                yield GDRegressor(solver=solver, batch_size="full", tol=1e-7)
+            elif batch_size == "full":
+                # an adaptive solver's full batch: a small base rate that is
+                # divided by 5 on plateaus, so that the iterates settle and
+                # weighted and repeated fits agree to the 1e-7 the
+                # sample-weight checks ask.  RMSProp's normalised
                 # step does not settle in the flat directions of those checks'
                 # under-determined problems unless its epsilon is large enough
                 # for the step to become plain gradient descent near the optimum.
@@ -84,7 +94,9 @@ def _classifier_configurations():
             if solver == "sgd" and batch_size == 1:
                 continue
             params = dict(solver=solver, batch_size=batch_size, eta0=eta0)
-            if batch_size == "full":
+            if batch_size == "full" and solver in STEEPEST:
+                params = dict(solver=solver, batch_size="full", tol=1e-7)
+            elif batch_size == "full":
                 params.update(learning_rate="adaptive", max_iter=3000, tol=1e-7)
                 if solver == "rmsprop":
                     params["solver"] = RMSProp(epsilon=0.1)
