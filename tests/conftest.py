@@ -8,6 +8,10 @@ pytest 9.2 no longer lets a plugin change (pytest-xdist issue #1386); this
 scheduler groups that module by its path instead, and leaves every other
 test to loadgroup's own rules.
 
+The longest single tests (a docs build, subprocess compiles, scikit-learn's
+own SGD test file) are collected first, so that the two workers do not end
+with one of them running a 40-second test alone.
+
 Before any test runs, the main process fills numba's cache with the
 compiled kernels, half of the kernels in each of two processes at once
 (both dtypes of a kernel in the same process; the helpers the two halves
@@ -19,6 +23,25 @@ import subprocess
 import sys
 
 DASK_MODULE = "tests/test_dask.py::"
+#: the tests of 10 s and more (``--durations``), started first
+LONGEST_FIRST = (
+    "tests/test_docs.py::",
+    "tests/test_compile_command.py::test_a_compiled_cache",
+    "tests/test_sklearn_sgd_suite.py::",
+    "tests/test_kernels.py::test_a_users_rule",
+    "tests/test_custom_solver_page.py::test_the_dozen_line_solver",
+    "tests/test_kernels.py::test_a_solver_compiles_only_its_own_module",
+)
+
+
+def pytest_collection_modifyitems(session, config, items):
+    def rank(item):
+        for k, prefix in enumerate(LONGEST_FIRST):
+            if item.nodeid.startswith(prefix):
+                return k
+        return len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the rest keep their order
 
 
 def pytest_configure(config):
