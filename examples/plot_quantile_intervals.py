@@ -39,7 +39,8 @@ X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
 predictions = {}
 for q in (0.05, 0.5, 0.95):
     start = time.perf_counter()
-    ours = GDRegressor(loss="quantile", quantile=q, random_state=0).fit(X_train, y_train)
+    ours = GDRegressor(loss="quantile", quantile=q, random_state=0)
+    ours.fit(X_train, y_train)
     t_ours = time.perf_counter() - start
     start = time.perf_counter()
     exact = QuantileRegressor(quantile=q, alpha=0.0).fit(X_train, y_train)

@@ -46,6 +46,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from skgd import _dask, _losses
+from skgd._codes import LOG_LINK_LOSSES
 
 AUTO = "auto"
 
@@ -81,9 +82,6 @@ IDENTITY_LINK = (
     "squared_error", "huber", "epsilon_insensitive", "squared_epsilon_insensitive",
     "quantile",
 )  # fmt: skip
-#: the log-link losses: their curvature is the Tweedie deviance's at the
-#: mean of the targets (see ``curvature``)
-LOG_LINK = ("poisson", "gamma", "tweedie")
 #: the growth of an adaptive solver's rate with the batch size: sqrt(b), capped
 BATCH_GAIN_CAP = 10.0
 
@@ -186,11 +184,11 @@ def zero_objective(config, y, sample_weight, n_classes):
         y = np.ones((n, 1))
     else:
         y = np.asarray(y, dtype=np.float64).reshape(n, -1)
-    start = _losses.start_prediction(config.loss, y, sample_weight, config.epsilon)
+    start = _losses.start_prediction(config.loss, y, sample_weight, config.loss_param)
     if not config.fit_intercept:
         start = np.zeros_like(start)
     p = np.broadcast_to(start, y.shape)
-    values = _losses.loss_value(config.loss, y, p, config.epsilon)
+    values = _losses.loss_value(config.loss, y, p, config.loss_param)
     return float(np.sum(s @ values) / total)
 
 
@@ -218,7 +216,7 @@ def curvature(config, y, sample_weight, n_classes=None):
     their largest, the largest over the outputs."""
     if n_classes:
         return MULTINOMIAL_CURVATURE, MULTINOMIAL_CURVATURE
-    if config.loss not in LOG_LINK:
+    if config.loss not in LOG_LINK_LOSSES:
         c = CURVATURE.get(config.loss, 1.0)
         return c, c
     yy = np.asarray(y, dtype=np.float64).reshape(y.shape[0], -1)
@@ -226,7 +224,7 @@ def curvature(config, y, sample_weight, n_classes=None):
     total = float(s.sum())
     if not total > 0 or yy.shape[0] == 0:
         return 1.0, 1.0
-    power = config.epsilon
+    power = config.loss_param
     m = (s @ yy) / total
     m = np.where(m > 0, m, 1.0)
     with np.errstate(all="ignore"):
@@ -247,7 +245,7 @@ def eta0(config, X, y, sample_weight, n_classes=None):
     full = batch >= n
     base = getattr(solver, "base_rate", None)
     if base is not None:
-        if config.loss in LOG_LINK:  # a step of the rate in log(mu), any batch
+        if config.loss in LOG_LINK_LOSSES:  # a step of the rate in log(mu), any batch
             return float(base)
         return float(base) * min(BATCH_GAIN_CAP, math.sqrt(batch)) * _target_scale(
             config, y, sample_weight

@@ -151,7 +151,7 @@ class FitConfig:
     estimator_name: str
     classifier: bool
     loss: str
-    epsilon: float  # the loss's parameter (skgd._losses.loss_parameter)
+    loss_param: float  # epsilon, quantile or power (skgd._losses.loss_parameter)
     penalty: Penalty
     schedule: Schedule
     solver: object  # a Solver object
@@ -177,10 +177,7 @@ class FitConfig:
 
         # the solver's "auto" hyperparameters resolved for the batch size
         solver = get_solver(est.solver)._resolved(est.batch_size)
-        loss_param = _losses.loss_parameter(
-            est.loss, est.epsilon, getattr(est, "quantile", 0.5),
-            getattr(est, "power", 1.5),
-        )  # fmt: skip
+        loss_param = _losses.estimator_loss_parameter(est)
         exact = per_sample_sgd(solver, est.batch_size, est.loss)  # its "auto" values
         early = bool(est.early_stopping)
         lr = _auto.learning_rate(est.learning_rate, exact, est._SKLEARN_LEARNING_RATE)
@@ -208,7 +205,7 @@ class FitConfig:
             estimator_name=type(est).__name__,
             classifier=is_classifier(est),
             loss=est.loss,
-            epsilon=loss_param,
+            loss_param=loss_param,
             penalty=Penalty.of(est.penalty, est.alpha, est.l1_ratio),
             schedule=schedule,
             solver=solver,
@@ -285,7 +282,7 @@ class FitConfig:
         # objective still counts the whole penalty)
         own = self.proximal
         return Objective.make(
-            loss=self.loss_code, eps=self.epsilon, alpha=p.alpha,
+            loss=self.loss_code, eps=self.loss_param, alpha=p.alpha,
             l1_ratio=p.l1_ratio, lam=0.0 if own else p.lam,
             use_l1=p.use_l1 and not own, use_l2=p.use_l2 and not own,
             penalized=p.name is not None,

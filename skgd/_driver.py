@@ -18,6 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.extmath import safe_sparse_dot
 
+from skgd import _losses
 from skgd._codes import LOG_LINK_LOSSES
 from skgd._divergence import (
     SCREEN_FACTOR,
@@ -190,17 +191,7 @@ def validation_score(config, X_val, y_val, sw_val, coef, intercept, softmax):
         labels = np.array([negative, 1.0], dtype=y_val.dtype)[(pred > 0).astype(int)]
         return accuracy_score(y_val, labels, sample_weight=sw_val)
     if config.loss in LOG_LINK_LOSSES:  # D² of the mean, as GDRegressor.score
-        from sklearn.metrics import d2_tweedie_score
-
-        mean = np.exp(pred)
-        if mean.ndim == 1:
-            return d2_tweedie_score(y_val, mean, sample_weight=sw_val,
-                                    power=config.epsilon)  # fmt: skip
-        return float(np.mean([
-            d2_tweedie_score(y_val[:, k], mean[:, k], sample_weight=sw_val,
-                             power=config.epsilon)
-            for k in range(mean.shape[1])
-        ]))  # fmt: skip
+        return _losses.d2_score(y_val, np.exp(pred), sw_val, config.loss_param)
     return r2_score(y_val, pred, sample_weight=sw_val)
 
 

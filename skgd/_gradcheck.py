@@ -14,6 +14,7 @@ from skgd._losses import (
     _check_option,
     _check_real,
     _l1_share,
+    estimator_loss_parameter,
     loss_derivative,
     loss_parameter,
     loss_value,
@@ -600,10 +601,7 @@ def _check_estimator(estimator, X, y, sample_weight, x0, h):
     _check_real(epsilon, "epsilon", name, 0.0, None)
     # the loss's one parameter (skgd's quantile and power; scikit-learn's
     # estimators have neither)
-    epsilon = loss_parameter(
-        loss, epsilon, getattr(estimator, "quantile", 0.5),
-        getattr(estimator, "power", 1.5),
-    )  # fmt: skip
+    epsilon = estimator_loss_parameter(estimator)
     if penalty == "elasticnet":
         _check_real(l1_ratio, "l1_ratio", name, 0.0, 1.0)
 

@@ -68,15 +68,17 @@ import scipy.sparse as sp
 from scipy.special import expit
 from sklearn.utils._param_validation import InvalidParameterError
 
-from skgd._codes import LOG_LINK_LOSSES, LOSS_CODES
+from skgd._codes import LOG_LINK_LOSSES, LOSS_CODES, SKGD_REGRESSION_LOSSES
 
 LOSSES = tuple(LOSS_CODES)
 #: the power of the Tweedie deviance each log-link loss is
 LOG_LINK_POWER = {"poisson": 1.0, "gamma": 2.0}
 #: scikit-learn's names of the GLM losses (its error messages name them)
 SKLEARN_LOSS_NAMES = {
-    "poisson": "HalfPoissonLoss", "gamma": "HalfGammaLoss", "tweedie": "HalfTweedieLoss",
-}  # fmt: skip
+    "poisson": "HalfPoissonLoss",
+    "gamma": "HalfGammaLoss",
+    "tweedie": "HalfTweedieLoss",
+}
 PENALTIES = ("l2", "l1", "elasticnet", "none")
 
 
@@ -283,6 +285,31 @@ def loss_parameter(loss, epsilon=0.1, quantile=0.5, power=1.5):
     return float(LOG_LINK_POWER.get(loss, epsilon))
 
 
+def estimator_loss_parameter(est):
+    """:func:`loss_parameter` of estimator ``est``'s ``loss`` (an estimator
+    without ``quantile`` or ``power``, scikit-learn's or the classifier,
+    takes their defaults)."""
+    return loss_parameter(
+        est.loss, est.epsilon, getattr(est, "quantile", 0.5), getattr(est, "power", 1.5)
+    )
+
+
+def d2_score(y, mean, sample_weight, power):
+    """D², the share of the Tweedie deviance of ``power`` that the means
+    ``mean`` explain (``sklearn.metrics.d2_tweedie_score``), averaged over
+    the columns of a 2-D ``y``: the score of the log-link losses."""
+    from sklearn.metrics import d2_tweedie_score
+
+    y = np.asarray(y, dtype=np.float64)
+    if mean.ndim == 1:
+        y, mean = y.reshape(-1, 1), mean.reshape(-1, 1)
+    scores = [
+        d2_tweedie_score(y[:, k], mean[:, k], sample_weight=sample_weight, power=power)
+        for k in range(mean.shape[1])
+    ]
+    return float(np.mean(scores))
+
+
 def check_targets(loss, y, power):
     """Raise scikit-learn's ``ValueError`` of its GLMs unless the targets
     ``y`` are in the range of the Tweedie deviance of ``power`` (any real
@@ -313,7 +340,7 @@ def start_prediction(loss, y, sample_weight, parameter):
     y = np.asarray(y, dtype=np.float64)
     columns = y.reshape(y.shape[0], -1)
     zero = np.zeros(columns.shape[1])
-    if loss not in ("quantile", *LOG_LINK_LOSSES) or columns.shape[0] == 0:
+    if loss not in SKGD_REGRESSION_LOSSES or columns.shape[0] == 0:
         return zero
     s = np.ones(columns.shape[0]) if sample_weight is None else np.asarray(
         sample_weight, dtype=np.float64

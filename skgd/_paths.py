@@ -105,7 +105,7 @@ def objective_at(config, X, y, sw_obj, train, coef, intercept, softmax=False):
             losses = logsumexp(p, axis=1) - p[np.arange(p.shape[0]), labels]
         else:
             y_t = y_t.reshape(y_t.shape[0], -1)  # one column per target
-            losses = _losses.loss_value(config.loss, y_t, p, config.epsilon)
+            losses = _losses.loss_value(config.loss, y_t, p, config.loss_param)
             losses = losses.sum(axis=1)
         return float(np.sum(sw * losses) / n + config.penalty.value(coef))
 
@@ -586,7 +586,7 @@ class RowPath(_HeldModel):
         from skgd._jit._records import Objective
 
         self.objective = Objective.make(
-            loss=config.loss_code, eps=config.epsilon, alpha=p.alpha,
+            loss=config.loss_code, eps=config.loss_param, alpha=p.alpha,
             l1_ratio=p.l1_ratio, lam=p.lam, use_l1=p.use_l1, use_l2=p.use_l2,
             penalized=p.name is not None,
         )  # fmt: skip

@@ -1,10 +1,10 @@
 """GDRegressor: the drop-in SGDRegressor with pluggable solvers."""
 
+from numbers import Real
+
 import numpy as np
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.utils import check_random_state
-from numbers import Real
-
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import (
@@ -13,8 +13,8 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from skgd._base import MAX_INT, BaseGD
 from skgd import _dask, _losses
+from skgd._base import MAX_INT, BaseGD
 from skgd._codes import LOG_LINK_LOSSES, REGRESSION_LOSSES, SKGD_REGRESSION_LOSSES
 from skgd._docstrings import fill_docstring
 from skgd._driver import ProblemState
@@ -335,8 +335,7 @@ class GDRegressor(RegressorMixin, BaseGD):
             y = _dask._compute(y)
             if sample_weight is not None and _dask.is_dask_collection(sample_weight):
                 sample_weight = _dask._compute(sample_weight)
-        parameter = _losses.loss_parameter(self.loss, self.epsilon, self.quantile,
-                                           self.power)  # fmt: skip
+        parameter = _losses.estimator_loss_parameter(self)
         start = _losses.start_prediction(self.loss, y, sample_weight, parameter)
         self.intercept_[...] = start.reshape(self.intercept_.shape)
 
@@ -500,17 +499,6 @@ class GDRegressor(RegressorMixin, BaseGD):
         """
         if self.loss not in LOG_LINK_LOSSES:
             return super().score(X, y, sample_weight=sample_weight)
-        from sklearn.metrics import d2_tweedie_score
-
-        pred = self.predict(X)
-        y = np.asarray(y, dtype=np.float64)
         power = self._power()
         _losses.check_targets(self.loss, y, power)
-        if pred.ndim == 1:
-            return float(d2_tweedie_score(y.reshape(pred.shape), pred,
-                                          sample_weight=sample_weight, power=power))  # fmt: skip
-        return float(np.mean([
-            d2_tweedie_score(y[:, k], pred[:, k], sample_weight=sample_weight,
-                             power=power)
-            for k in range(pred.shape[1])
-        ]))  # fmt: skip
+        return _losses.d2_score(y, self.predict(X), sample_weight, power)

@@ -50,7 +50,9 @@ def _reference(loss, alpha):
         return PoissonRegressor(alpha=alpha, tol=1e-10, max_iter=1000)
     if loss == "gamma":
         return GammaRegressor(alpha=alpha, tol=1e-10, max_iter=1000)
-    return TweedieRegressor(power=1.5, link="log", alpha=alpha, tol=1e-10, max_iter=1000)
+    return TweedieRegressor(
+        power=1.5, link="log", alpha=alpha, tol=1e-10, max_iter=1000
+    )
 
 
 @pytest.mark.parametrize("config", CONFIGURATIONS, ids=str)

@@ -4,7 +4,6 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-
 from sklearn.utils._param_validation import StrOptions
 
 from skgd.solvers._base import DECAY, DECOUPLED, LAZY, POSITIVE, Solver
